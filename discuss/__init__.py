@@ -1,0 +1,39 @@
+"""discuss: comments and discussion for news sites."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from discuss.config import load_settings
+from discuss.extensions import api, db, limiter, migrate
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides settings by name (used by tests)."""
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.update(settings.to_flask())
+    app.json.sort_keys = False  # keep fields in the documented order
+    if settings.trust_proxy_headers:
+        hops = settings.trust_proxy_headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    limiter.init_app(app)
+    api.init_app(app)
+
+    from discuss import models  # noqa: F401  (tables known to Alembic)
+    from discuss.cli import register_commands
+    from discuss.web import register_web
+
+    register_web(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,1 @@
+"""What crosses the HTTP boundary: marshmallow schemas for input (``...In``) and output."""

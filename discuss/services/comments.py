@@ -1,0 +1,234 @@
+"""Comments from the author's side: submit, read back, edit and delete with the edit token."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
+from discuss.extensions import db
+from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.services.client import ClientInfo
+from discuss.services.sites import get_site
+from discuss.services.threads import ensure_thread, find_thread, record_change
+from discuss.spam import policy
+from discuss.spam.base import Submission
+from discuss.text import render_markdown
+from discuss.tokens import edit_token_valid, form_token_age, make_edit_token, pseudonym
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """What a reader sends to post a comment (already shape-checked by the schema)."""
+
+    site: str
+    thread: str
+    body: str
+    thread_url: str | None = None
+    thread_title: str | None = None
+    parent_id: int | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    notify_replies: bool = False
+    form_token: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentChange:
+    """What an author may change inside the edit window; None leaves a field as it is."""
+
+    body: str | None = None
+    author_name: str | None = None
+    author_url: str | None = None
+
+
+@dataclass
+class Submitted:
+    """The stored comment, its edit token and the public status (spam shows as pending)."""
+
+    comment: Comment
+    edit_token: str
+    public_status: CommentStatus
+
+
+def _settings():
+    return current_app.config["DISCUSS"]
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    errors: list[str] = []
+    if not body:
+        errors.append("Must not be empty.")
+    elif len(body) > _settings().max_comment_chars:
+        errors.append(f"Must be at most {_settings().max_comment_chars} characters.")
+    if errors:
+        raise Invalid("The comment body is not acceptable.", {"body": errors})
+    return body
+
+
+def _body_hash(body: str) -> str:
+    normalised = " ".join(body.lower().split())
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _avatar(email: str | None, name: str | None, ip: str | None) -> str:
+    return pseudonym("avatar", (email or "").lower() or f"{name or ''}|{ip or ''}")
+
+
+def author_has_approved(email: str | None, site: Site) -> bool:
+    """Whether this email already has an approved comment on the site."""
+    if not email:
+        return False
+    return db.session.execute(
+        sa.select(sa.literal(1))
+        .select_from(Comment)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .where(
+            Thread.site_id == site.id,
+            Comment.author_email == email.lower(),
+            Comment.status == CommentStatus.APPROVED,
+        )
+        .limit(1)
+    ).first() is not None
+
+
+def _resolve_parent(thread: Thread | None, parent_id: int) -> Comment:
+    parent = db.session.get(Comment, parent_id)
+    if parent is None or parent.status is not CommentStatus.APPROVED:
+        raise NotFound(f"No comment {parent_id} to reply to.")
+    if thread is None or parent.thread_id != thread.id:
+        raise Invalid(
+            "The parent comment is in another thread.",
+            {"parent_id": ["The parent comment belongs to another thread."]},
+        )
+    return parent
+
+
+def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
+    """Check, store and classify a new comment or reply; the one way comments come in."""
+    site = get_site(data.site)
+    if site.closed:
+        raise Forbidden("Comments are closed on this site.")
+    body = _clean_body(data.body)
+    email = data.author_email.strip().lower() if data.author_email else None
+    if site.require_email and not email:
+        raise Invalid("An email address is required.", {"author_email": ["Required."]})
+
+    existing = find_thread(site, data.thread)
+    parent = _resolve_parent(existing, data.parent_id) if data.parent_id is not None else None
+    if existing is not None and existing.is_closed():
+        raise Forbidden("This thread is closed for comments.")
+
+    html = render_markdown(body)
+    submission = Submission(
+        site_slug=site.slug,
+        thread_key=data.thread,
+        body=body,
+        body_html=html,
+        author_name=data.author_name,
+        author_email=email,
+        author_url=data.author_url,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        referrer=client.referrer,
+        parent_id=parent.id if parent else None,
+        honeypot=data.website,
+        form_token_age=form_token_age(data.form_token, site.slug, _settings().form_token_max_age),
+        form_token_present=bool(data.form_token),
+        author_has_approved=author_has_approved(email, site),
+        thread_id=existing.id if existing else None,
+    )
+    decision = policy.decide(site, submission)
+
+    thread = existing or ensure_thread(site, data.thread, data.thread_url, data.thread_title)
+    comment = Comment(
+        thread_id=thread.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        status=decision.status,
+        author_name=data.author_name,
+        author_email=email,
+        author_url=data.author_url,
+        author_ip=client.ip,
+        user_agent=(client.user_agent or "")[:500] or None,
+        avatar=_avatar(email, data.author_name, client.ip),
+        body_source=body,
+        body_html=html,
+        body_hash=_body_hash(body),
+        notify_replies=data.notify_replies,
+        checks=decision.records,
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    approved = comment.status is CommentStatus.APPROVED
+    record_change(thread.id, 1 if approved else 0)
+    db.session.commit()
+    public = CommentStatus.APPROVED if approved else CommentStatus.PENDING
+    return Submitted(comment=comment, edit_token=make_edit_token(comment.id), public_status=public)
+
+
+def _authorised(comment_id: int, token: str | None, *, for_change: bool) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status is CommentStatus.DELETED:
+        raise NotFound(f"No comment {comment_id}.")
+    window = comment.thread.site.edit_window_seconds
+    if not for_change and token is None:
+        if comment.status is not CommentStatus.APPROVED:
+            raise NotFound(f"No comment {comment_id}.")
+        return comment
+    if token is None:
+        raise Unauthorized("Send the comment's edit token as 'Authorization: Bearer <token>'.")
+    if not edit_token_valid(token, comment_id, max_age=10 * 365 * 86400):
+        raise Forbidden("This edit token is not valid for this comment.")
+    expired = utcnow() - comment.created_at > timedelta(seconds=window)
+    if expired or not edit_token_valid(token, comment_id, max_age=window):
+        if not for_change and comment.status is CommentStatus.APPROVED:
+            return comment
+        raise EditWindowClosed("The edit window for this comment has closed.")
+    return comment
+
+
+def get_comment(comment_id: int, edit_token: str | None = None) -> Comment:
+    """An approved comment, or any status for its author holding a live edit token."""
+    return _authorised(comment_id, edit_token, for_change=False)
+
+
+def edit_comment(comment_id: int, edit_token: str | None, change: CommentChange) -> Comment:
+    """Change body, name or website inside the edit window; the HTML is rendered anew."""
+    comment = _authorised(comment_id, edit_token, for_change=True)
+    if change.body is not None:
+        body = _clean_body(change.body)
+        comment.body_source = body
+        comment.body_html = render_markdown(body)
+        comment.body_hash = _body_hash(body)
+    if change.author_name is not None:
+        comment.author_name = change.author_name or None
+    if change.author_url is not None:
+        comment.author_url = change.author_url or None
+    comment.edited_at = utcnow()
+    record_change(comment.thread_id)
+    db.session.commit()
+    return comment
+
+
+def delete_comment(comment_id: int, edit_token: str | None) -> None:
+    """The author withdraws a comment; with visible replies it stays as a tombstone."""
+    comment = _authorised(comment_id, edit_token, for_change=True)
+    was_approved = comment.status is CommentStatus.APPROVED
+    comment.status = CommentStatus.DELETED
+    record_change(comment.thread_id, -1 if was_approved else 0)
+    db.session.commit()
+
+
+def preview_body(body: str) -> str:
+    """The HTML a body would be stored as, under the same rules as a real comment."""
+    return render_markdown(_clean_body(body))

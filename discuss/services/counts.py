@@ -1,0 +1,25 @@
+"""Approved-comment counts for many articles at once, for listing pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from discuss.errors import NotFound
+from discuss.extensions import db
+from discuss.models import Site, Thread
+
+MAX_KEYS = 100
+
+
+def count_comments(site_slug: str, keys: list[str]) -> dict[str, int]:
+    """One query for up to 100 thread keys; unknown keys count 0; an unknown site raises."""
+    rows = db.session.execute(
+        sa.select(Site.id, Thread.key, Thread.comment_count)
+        .select_from(Site)
+        .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key.in_(keys)))
+        .where(Site.slug == site_slug)
+    ).all()
+    if not rows:
+        raise NotFound(f"No site named {site_slug!r}.")
+    found = {key: count for _, key, count in rows if key is not None}
+    return {key: found.get(key, 0) for key in keys}

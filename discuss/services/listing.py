@@ -1,0 +1,262 @@
+"""Reading a thread: a page of top-level comments with their whole reply trees.
+
+Two indexed queries whatever the thread's size (one for the page of roots, one for every
+descendant of those roots); the tree is assembled in one pass in Python.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from discuss.errors import BadRequest
+from discuss.extensions import db
+from discuss.models import Comment, CommentStatus, Site, Thread
+from discuss.services.sites import get_site
+from discuss.services.threads import find_thread
+
+MAX_PAGE = 100
+
+
+class SortOrder(enum.StrEnum):
+    """How top-level comments are ordered; replies are always oldest first."""
+
+    OLDEST = "oldest"
+    NEWEST = "newest"
+    TOP = "top"
+
+
+@dataclass
+class CommentNode:
+    """One comment as readers see it, with its replies; a tombstone when withdrawn."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    status: str
+    author: dict[str, str | None]
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    likes: int
+    dislikes: int
+    deleted: bool
+    replies: list[CommentNode] = field(default_factory=list)
+    body: str | None = None
+
+
+@dataclass
+class ThreadPage:
+    """A page of a thread, or just its tag when the reader's copy is still current."""
+
+    tag: str
+    thread: Thread | None = None
+    thread_key: str = ""
+    comments: list[CommentNode] = field(default_factory=list)
+    next_cursor: str | None = None
+    not_modified: bool = False
+
+    @property
+    def thread_info(self) -> dict[str, object]:
+        """The thread's public state; an article without comments yet is an empty thread."""
+        thread = self.thread
+        return {
+            "key": self.thread_key,
+            "url": thread.url if thread else None,
+            "title": thread.title if thread else None,
+            "locked": thread.is_closed() if thread else False,
+            "comment_count": thread.comment_count if thread else 0,
+        }
+
+
+def public_node(comment: Comment, depth: int) -> CommentNode:
+    """What the public may see of a comment (no email, IP or source)."""
+    if comment.status is not CommentStatus.APPROVED:
+        return CommentNode(
+            id=comment.id, parent_id=comment.parent_id, depth=depth, status="deleted",
+            author={"name": None, "url": None, "avatar": ""}, html="",
+            created_at=comment.created_at, edited_at=None, likes=0, dislikes=0, deleted=True,
+        )
+    return CommentNode(
+        id=comment.id,
+        parent_id=comment.parent_id,
+        depth=depth,
+        status=comment.status.value,
+        author={"name": comment.author_name, "url": comment.author_url, "avatar": comment.avatar},
+        html=comment.body_html,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        likes=comment.likes,
+        dislikes=comment.dislikes,
+        deleted=False,
+    )
+
+
+def own_node(comment: Comment) -> CommentNode:
+    """What the author holding the edit token sees: the source, and held (never 'spam')."""
+    status = CommentStatus.PENDING if comment.status is CommentStatus.SPAM else comment.status
+    return CommentNode(
+        id=comment.id,
+        parent_id=comment.parent_id,
+        depth=comment.depth,
+        status=status.value,
+        author={"name": comment.author_name, "url": comment.author_url, "avatar": comment.avatar},
+        html=comment.body_html,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+        likes=comment.likes,
+        dislikes=comment.dislikes,
+        deleted=comment.status is CommentStatus.DELETED,
+        body=comment.body_source,
+    )
+
+
+def _encode_cursor(sort: SortOrder, comment: Comment) -> str:
+    key: object
+    if sort is SortOrder.TOP:
+        key = comment.likes - comment.dislikes
+    else:
+        key = comment.created_at.isoformat()
+    raw = json.dumps([sort.value, key, comment.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, key, last_id = json.loads(raw)
+        if kind != sort.value or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise ValueError
+        if sort is SortOrder.TOP:
+            if not isinstance(key, int) or isinstance(key, bool) or abs(key) > 2**62:
+                raise ValueError
+            return key, last_id
+        moment = datetime.fromisoformat(key)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, last_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise BadRequest("The cursor is not valid for this listing.") from None
+
+
+def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
+    """A tag that changes whenever anything visible on this page may have changed."""
+    version = f"{thread.id}.{thread.version}" if thread else "none"
+    raw = f"{site.id}.{site.settings_version}|{version}|{sort.value}|{limit}|{cursor}"
+    return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def _visible_roots_query(thread: Thread, sort: SortOrder, limit: int, cursor: str | None):
+    reply = aliased(Comment)
+    has_visible_reply = (
+        sa.select(sa.literal(1))
+        .where(reply.root_id == Comment.id, reply.status == CommentStatus.APPROVED)
+        .exists()
+    )
+    query = sa.select(Comment).where(
+        Comment.thread_id == thread.id,
+        Comment.depth == 0,
+        sa.or_(Comment.status == CommentStatus.APPROVED, has_visible_reply),
+    )
+    score = Comment.likes - Comment.dislikes
+    if sort is SortOrder.OLDEST:
+        order = (Comment.created_at.asc(), Comment.id.asc())
+        position = sa.tuple_(Comment.created_at, Comment.id)
+    elif sort is SortOrder.NEWEST:
+        order = (Comment.created_at.desc(), Comment.id.desc())
+        position = sa.tuple_(Comment.created_at, Comment.id)
+    else:
+        order = (score.desc(), Comment.id.desc())
+        position = sa.tuple_(score, Comment.id)
+    if cursor:
+        key, last_id = _decode_cursor(sort, cursor)
+        if sort is SortOrder.OLDEST:
+            query = query.where(position > sa.tuple_(sa.literal(key, Comment.created_at.type),
+                                                       sa.literal(last_id)))
+        elif sort is SortOrder.NEWEST:
+            query = query.where(position < sa.tuple_(sa.literal(key, Comment.created_at.type),
+                                                       sa.literal(last_id)))
+        else:
+            query = query.where(position < sa.tuple_(sa.literal(key), sa.literal(last_id)))
+    return query.order_by(*order).limit(limit + 1)
+
+
+def _assemble(
+    roots: list[Comment], descendants: list[Comment], max_depth: int
+) -> list[CommentNode]:
+    """Build the reply trees in one pass; deep replies hang from the deepest allowed ancestor."""
+    nodes: dict[int, CommentNode] = {}
+    display_parent: dict[int, int] = {}
+    result: list[CommentNode] = []
+    for root in roots:
+        node = public_node(root, 0)
+        nodes[root.id] = node
+        result.append(node)
+    reordered: set[int] = set()
+    for comment in sorted(descendants, key=lambda c: (c.depth, c.created_at, c.id)):
+        parent = nodes.get(comment.parent_id or -1)
+        if parent is None:
+            continue
+        if parent.depth < max_depth:
+            anchor = parent
+        else:
+            anchor = nodes[display_parent[parent.id]]
+            reordered.add(anchor.id)
+        node = public_node(comment, anchor.depth + 1)
+        nodes[comment.id] = node
+        display_parent[comment.id] = anchor.id
+        anchor.replies.append(node)
+    for node_id in reordered:
+        nodes[node_id].replies.sort(key=lambda n: (n.created_at, n.id))
+    for node in result:
+        _prune(node)
+    return [node for node in result if not node.deleted or node.replies]
+
+
+def _prune(node: CommentNode) -> bool:
+    """Drop withdrawn replies that have nothing visible under them; True when node stays."""
+    node.replies = [child for child in node.replies if _prune(child)]
+    return not node.deleted or bool(node.replies)
+
+
+def load_thread_page(
+    site_slug: str,
+    thread_key: str,
+    sort: SortOrder = SortOrder.OLDEST,
+    limit: int = 50,
+    cursor: str | None = None,
+    known_tag: str | None = None,
+) -> ThreadPage:
+    """One page of a thread for readers; answers 'not modified' before reading any comment."""
+    site = get_site(site_slug)
+    thread = find_thread(site, thread_key)
+    tag = page_tag(site, thread, sort, limit, cursor or "")
+    if known_tag is not None and known_tag == tag:
+        return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, not_modified=True)
+    if cursor:
+        _decode_cursor(sort, cursor)
+    if thread is None:
+        return ThreadPage(tag=tag, thread_key=thread_key)
+    roots = list(db.session.execute(_visible_roots_query(thread, sort, limit, cursor)).scalars())
+    next_cursor = None
+    if len(roots) > limit:
+        roots = roots[:limit]
+        next_cursor = _encode_cursor(sort, roots[-1])
+    descendants: list[Comment] = []
+    if roots:
+        descendants = list(
+            db.session.execute(
+                sa.select(Comment).where(Comment.root_id.in_([r.id for r in roots]))
+            ).scalars()
+        )
+    comments = _assemble(roots, descendants, max(site.max_depth, 1))
+    return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, comments=comments,
+                      next_cursor=next_cursor)

@@ -1,0 +1,63 @@
+"""Sites: looking them up and adding them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from discuss.errors import Invalid, NotFound
+from discuss.extensions import db
+from discuss.models import ModerationMode, Site
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def get_site(slug: str) -> Site:
+    """The site with this slug, or NotFound."""
+    site = db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    if site is None:
+        raise NotFound(f"No site named {slug!r}.")
+    return site
+
+
+def find_site(slug: str) -> Site | None:
+    """The site with this slug, if any."""
+    return db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
+
+
+def normalise_origins(origins: Iterable[str]) -> list[str]:
+    """Check and tidy allowed origins (scheme://host[:port], no path)."""
+    cleaned: list[str] = []
+    for origin in origins:
+        origin = origin.strip().rstrip("/")
+        if not ORIGIN_PATTERN.match(origin):
+            raise Invalid(
+                "Invalid origin.", {"origins": [f"{origin!r} is not scheme://host[:port]."]}
+            )
+        if origin not in cleaned:
+            cleaned.append(origin)
+    return cleaned
+
+
+def create_site(
+    slug: str,
+    origins: Iterable[str] = (),
+    moderation: ModerationMode | str = ModerationMode.POST,
+    name: str | None = None,
+) -> Site:
+    """Add a site; slugs are lower-case letters, digits and dashes."""
+    if not SLUG_PATTERN.match(slug):
+        raise Invalid("Invalid site slug.", {"slug": ["Use a-z, 0-9 and dashes, up to 63."]})
+    if find_site(slug) is not None:
+        raise Invalid("Site exists.", {"slug": [f"A site named {slug!r} already exists."]})
+    try:
+        mode = ModerationMode(moderation)
+    except ValueError:
+        raise Invalid("Invalid moderation mode.", {"moderation": ["Use pre or post."]}) from None
+    site = Site(slug=slug, name=name or slug, origins=normalise_origins(origins), moderation=mode)
+    db.session.add(site)
+    db.session.commit()
+    return site

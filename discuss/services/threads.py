@@ -1,0 +1,46 @@
+"""Threads: finding them, creating them on first comment, and recording visible change."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from discuss.extensions import db
+from discuss.models import Site, Thread, utcnow
+
+
+def find_thread(site: Site, key: str) -> Thread | None:
+    """The thread of this article, if it has one yet."""
+    return db.session.execute(
+        sa.select(Thread).where(Thread.site_id == site.id, Thread.key == key)
+    ).scalar_one_or_none()
+
+
+def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:
+    """The thread for ``key``, created if needed; safe when two first comments race."""
+    thread = find_thread(site, key)
+    if thread is not None:
+        if (url and not thread.url) or (title and not thread.title):
+            thread.url = thread.url or url
+            thread.title = thread.title or title
+        return thread
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(Thread)
+        .values(site_id=site.id, key=key, url=url, title=title, locked=False,
+                comment_count=0, version=1, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["site_id", "key"])
+    )
+    thread = find_thread(site, key)
+    assert thread is not None
+    return thread
+
+
+def record_change(thread_id: int, approved_delta: int = 0) -> None:
+    """Bump the thread's version (its ETag) and adjust its approved count in SQL."""
+    db.session.execute(
+        sa.update(Thread)
+        .where(Thread.id == thread_id)
+        .values(version=Thread.version + 1, comment_count=Thread.comment_count + approved_delta)
+        .execution_options(synchronize_session=False)
+    )

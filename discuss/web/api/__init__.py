@@ -1,0 +1,9 @@
+"""The versioned JSON API under /api/v1."""
+
+from flask_smorest import Blueprint
+
+blueprint = Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="Public comment API"
+)
+
+from discuss.web.api import comments, meta  # noqa: E402,F401  (routes attach to the blueprint)

@@ -1,0 +1,42 @@
+"""Public helpers of the widget: config, counts and preview."""
+
+from __future__ import annotations
+
+from discuss.schemas.comments import (
+    ConfigOut,
+    CountsOut,
+    CountsQuery,
+    PreviewIn,
+    PreviewOut,
+    ThreadQuery,
+)
+from discuss.services import comments as comment_service
+from discuss.services.counts import count_comments
+from discuss.services.widget import widget_config
+from discuss.web.api import blueprint as blp
+
+
+@blp.route("/config", methods=["GET"])
+@blp.arguments(ThreadQuery, location="query", error_status_code=400)
+@blp.response(200, ConfigOut)
+@blp.alt_response(404, description="Unknown site.")
+def config(args: dict):
+    """Widget settings for a thread, with a signed form token."""
+    return widget_config(args["site"], args["thread"]), 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/counts", methods=["GET"])
+@blp.arguments(CountsQuery, location="query", error_status_code=400)
+@blp.response(200, CountsOut)
+@blp.alt_response(404, description="Unknown site.")
+def counts(args: dict):
+    """Approved comments per thread, for up to 100 keys in one request."""
+    return {"counts": count_comments(args["site"], args["thread"])}
+
+
+@blp.route("/preview", methods=["POST"])
+@blp.arguments(PreviewIn)
+@blp.response(200, PreviewOut)
+def preview(args: dict):
+    """Render Markdown exactly as it would be stored."""
+    return {"html": comment_service.preview_body(args["body"])}

@@ -1,0 +1,221 @@
+"""Fixtures: a real database per backend, a fresh app per test, factories and a live server.
+
+The backend is chosen with ``--backend sqlite|postgresql`` (or DISCUSS_TEST_BACKEND). The
+schema is built once per run by the Alembic migrations; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from discuss import create_app
+from discuss.extensions import db
+
+PG_ADMIN_URL = os.environ.get("DISCUSS_TEST_PG_ADMIN", "postgresql://127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default=os.environ.get("DISCUSS_TEST_BACKEND", "sqlite"),
+        help="database the suite runs against",
+    )
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.config.getoption("--backend")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database for this run (and xdist worker), migrated to the latest schema."""
+    if backend == "postgresql":
+        name = f"discuss_test_{_worker()}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'discuss.db'}"
+    app = create_app({"database_url": url, "secret_key": "x" * 32,
+                      "instance_path": str(tmp_path_factory.mktemp("instance"))})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+
+
+def _empty_tables(app: Flask) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f"DELETE FROM {name}"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]:
+    """Build an app with setting overrides; tables are emptied after the test."""
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        settings = {"database_url": database_url, "secret_key": "test-secret-" + "k" * 20,
+                    "instance_path": str(tmp_path / "instance")}
+        settings.update(overrides)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        _empty_tables(apps[0])
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_site(app: Flask) -> Callable[..., Any]:
+    """Create a site through the service, then apply any settings given."""
+    from discuss.services.sites import create_site
+
+    def factory(slug: str = "news", origins: tuple[str, ...] = ("https://news.example",),
+                moderation: str = "post", **settings: Any):
+        with app.app_context():
+            site = create_site(slug, origins, moderation)
+            for name, value in settings.items():
+                setattr(site, name, value)
+            db.session.commit()
+            return site.slug
+
+    return factory
+
+
+@pytest.fixture
+def site(make_site: Callable[..., Any]) -> str:
+    return make_site()
+
+
+@pytest.fixture
+def form_token(client: FlaskClient) -> Callable[[str, str], str]:
+    def fetch(site: str = "news", thread: str = "article-1") -> str:
+        return client.get(f"/api/v1/config?site={site}&thread={thread}").get_json()["form_token"]
+
+    return fetch
+
+
+@pytest.fixture
+def post_comment(client: FlaskClient, form_token: Callable[..., str]) -> Callable[..., Any]:
+    """POST a comment the way the widget does; returns the response."""
+
+    def post(body: str = "A thoughtful comment.", site: str = "news", thread: str = "article-1",
+             ip: str = "192.0.2.1", **fields: Any):
+        payload = {"site": site, "thread": thread, "body": body,
+                   "form_token": form_token(site, thread), "author_name": "Reader"}
+        payload.update(fields)
+        payload = {k: v for k, v in payload.items() if v is not None}
+        return client.post("/api/v1/comments", json=payload, environ_base={"REMOTE_ADDR": ip})
+
+    return post
+
+
+@pytest.fixture
+def query_counter(app: Flask) -> Callable[[], Any]:
+    """Counts the SQL statements run inside a ``with`` block."""
+
+    class Counter:
+        def __init__(self) -> None:
+            self.count = 0
+            self.statements: list[str] = []
+
+        def _on_execute(self, conn, cursor, statement, *args: Any) -> None:
+            self.count += 1
+            self.statements.append(statement)
+
+        def __enter__(self) -> Counter:
+            with app.app_context():
+                self.engine = db.engine
+            sa.event.listen(self.engine, "before_cursor_execute", self._on_execute)
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            sa.event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+    return Counter
+
+
+class LiveServer:
+    """The app served over real HTTP on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+def require_service(name: str, available: bool) -> None:
+    """Missing PostgreSQL, Redis or Chromium fails under CI and skips (loudly) elsewhere."""
+    if available:
+        return
+    message = f"{name} is not available on this machine"
+    if os.environ.get("DISCUSS_TEST_REQUIRE_SERVICES"):
+        pytest.fail(f"{message}, and CI requires it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database reserved for tests, flushed before use."""
+    import redis
+
+    url = os.environ.get("DISCUSS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+        available = True
+    except redis.RedisError:
+        available = False
+    require_service("Redis", available)
+    return url
