@@ -6,6 +6,7 @@ schema is built once per run by the Alembic migrations; every test starts from e
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -43,10 +44,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """An empty database for this run (and xdist worker), migrated to the latest schema."""
     if backend == "postgresql":
-        name = f"discuss_test_{_worker()}"
+        checkout = hashlib.sha1(str(request.config.rootpath).encode()).hexdigest()[:6]
+        name = f"discuss_test_{checkout}_{_worker()}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
