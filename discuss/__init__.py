@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss.config import load_settings
 from discuss.extensions import api, db, limiter, migrate
+from discuss.logs import configure_logging
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -18,6 +19,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides settings by name (used by tests)."""
     settings = load_settings(config)
+    configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__, instance_path=settings.instance_path)
     app.config.update(settings.to_flask())
     app.json.sort_keys = False  # keep fields in the documented order

@@ -37,6 +37,9 @@ class Settings:
     public_url: str = ""
     log_json: bool = False
     log_level: str = "INFO"
+    metrics_token: str = ""
+    db_connect_timeout: int = 3
+    db_statement_timeout_ms: int = 10_000
     instance_path: str = field(default="", repr=False)
 
     def to_flask(self) -> dict[str, Any]:
@@ -45,7 +48,9 @@ class Settings:
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+                self.database_url, self.db_connect_timeout, self.db_statement_timeout_ms
+            ),
             "MAX_CONTENT_LENGTH": self.max_request_bytes,
             "RATELIMIT_STORAGE_URI": storage,
             "RATELIMIT_HEADERS_ENABLED": True,
@@ -63,16 +68,31 @@ class Settings:
         }
 
 
-def engine_options(url: str) -> dict[str, Any]:
-    """Connection settings per backend: SQLite waits for the write lock, PostgreSQL fails fast."""
+def engine_options(
+    url: str, connect_timeout: int = 3, statement_timeout_ms: int = 10_000
+) -> dict[str, Any]:
+    """Connection settings per backend: SQLite waits for the write lock, PostgreSQL fails fast.
+
+    On PostgreSQL a lost server must cost a request seconds, not minutes: connecting gives up
+    after ``connect_timeout``, a statement (or a wait for a lock) after its own limit, and
+    TCP keepalives notice a peer that vanished without closing the connection.
+    """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    options = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms}"
     return {
         "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,
-        "connect_args": {"connect_timeout": 3},
+        "connect_args": {
+            "connect_timeout": connect_timeout,
+            "options": options,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        },
     }
 
 
@@ -155,7 +175,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_SECRET_KEY must be at least 16 characters")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise ConfigError("DISCUSS_REDIS_URL must be a redis:// URL")
-    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age"):
+    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
+                 "db_connect_timeout", "db_statement_timeout_ms"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from discuss import observability
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
@@ -172,6 +173,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     approved = comment.status is CommentStatus.APPROVED
     record_change(thread.id, 1 if approved else 0)
     db.session.commit()
+    observability.record_comment(comment.status)
     public = CommentStatus.APPROVED if approved else CommentStatus.PENDING
     return Submitted(comment=comment, edit_token=make_edit_token(comment.id), public_status=public)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from discuss import extensions
-from discuss.web import errors
+from discuss.web import errors, metrics, security
 from discuss.web.api import blueprint as api_blueprint
 from discuss.web.pages import blueprint as pages_blueprint
 
@@ -15,3 +15,5 @@ def register_web(app: Flask) -> None:
     extensions.api.register_blueprint(api_blueprint)
     app.register_blueprint(pages_blueprint)
     errors.register(app)
+    metrics.register(app)
+    security.register(app)

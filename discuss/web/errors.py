@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask, Response, json, render_template_string, request
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from discuss import errors as domain
+from discuss import observability
 from discuss.extensions import db
 
 log = logging.getLogger(__name__)
@@ -131,12 +133,13 @@ def handle_domain_error(error: domain.DomainError) -> Response:
     return problem(status, error.detail, errors)
 
 
-def handle_database_error(error: DBAPIError) -> Response:
+def handle_database_error(error: DBAPIError | PoolTimeout) -> Response:
     """A lost database is the server's trouble, told as 503 so clients retry."""
     db.session.rollback()
     if isinstance(error, IntegrityError):
         return problem(409, "The request conflicts with the current state; try again.")
     log.warning("database unavailable: %s", error.__class__.__name__)
+    observability.record_database_unavailable()
     return problem(503, "The database is not reachable right now; try again shortly.",
                    headers={"Retry-After": "5"})
 
@@ -153,4 +156,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeout, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
