@@ -112,7 +112,7 @@ class CommentOut(Schema):
 class OwnCommentOut(CommentOut):
     """A comment as its author sees it: with the Markdown source and true status."""
 
-    body = fields.String()
+    body = fields.String(allow_none=True)
 
 
 class ThreadOut(Schema):

@@ -12,6 +12,7 @@ from discuss.web.pages import blueprint as pages_blueprint
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint and the error handlers."""
+    security.bound_url_integers(app)
     extensions.api.register_blueprint(api_blueprint)
     app.register_blueprint(pages_blueprint)
     errors.register(app)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, render_template_string, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -138,6 +138,9 @@ def handle_database_error(error: DBAPIError | PoolTimeout) -> Response:
     db.session.rollback()
     if isinstance(error, IntegrityError):
         return problem(409, "The request conflicts with the current state; try again.")
+    if isinstance(error, DataError):
+        log.warning("value refused by the database: %s", error.orig.__class__.__name__)
+        return problem(400, "A value in the request is out of range.")
     log.warning("database unavailable: %s", error.__class__.__name__)
     observability.record_database_unavailable()
     return problem(503, "The database is not reachable right now; try again shortly.",

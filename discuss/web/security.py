@@ -12,7 +12,9 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import IntegerConverter
 
+from discuss.schemas.fields import MAX_ID
 from discuss.services.sites import find_site
 
 # Paths whose pages a site embeds in an <iframe>; framing is limited to that site's origins.
@@ -33,6 +35,19 @@ PAGE_POLICY = {
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that only matches what fits a database integer, so a huge id is a 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bound_url_integers(app: Flask) -> None:
+    """Replace the ``int`` converter before any route is added (an id no row can have → 404)."""
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def allow_framing(origins: Iterable[str]) -> None:
