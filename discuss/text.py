@@ -67,10 +67,14 @@ def _linker() -> Linker:
     return Linker(callbacks=[_set_rel], parse_email=True)
 
 
+def sanitize_html(html: str) -> str:
+    """Reduce HTML to the allowlist and turn bare URLs into safe links."""
+    return _linker().linkify(_cleaner().clean(html)).strip()
+
+
 def render_markdown(source: str) -> str:
     """Turn a comment's Markdown into sanitised HTML, ready to store and serve as is."""
-    html = _markdown().render(source.replace("\x00", "\ufffd"))
-    return _linker().linkify(_cleaner().clean(html)).strip()
+    return sanitize_html(_markdown().render(source.replace("\x00", "\ufffd")))
 
 
 def count_links(html: str) -> int:
