@@ -1,0 +1,182 @@
+"""Response headers and cookies: CSP on every HTML page, no sniffing, referrer policy, framing
+only of the no-JS thread page and only by the site's own origins, and cookie flags."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from html.parser import HTMLParser
+
+import pytest
+from flask import session
+
+# Every HTML page the service serves. Pages that need data get it from the `site` fixture
+# ("news", origin https://news.example). Adding a page is one line here.
+HTML_PAGES = [
+    "/no-such-page",
+    "/embed/thread?site=news&thread=article-1",
+]
+DATA_ENDPOINTS = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/openapi.json",
+    "/api/v1/config?site=news&thread=article-1",
+    "/api/v1/comments?site=news&thread=article-1",
+    "/api/v1/comments?site=nowhere&thread=x",
+]
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+class InlineCode(HTMLParser):
+    """Finds inline scripts, event-handler attributes and javascript: URLs in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        if tag == "script":
+            self._in_script = "src" not in names
+        for name, value in attrs:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}=...>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.found.append(f"inline script: {data.strip()[:60]}")
+
+
+@pytest.mark.parametrize("path", HTML_PAGES)
+def test_html_pages_have_a_strict_policy_and_no_inline_code(client, site, path):
+    response = client.get(path)
+    assert response.mimetype == "text/html", (path, response.status_code)
+    policy = csp_directives(response.headers["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'"], policy
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert "'unsafe-inline'" not in policy.get("style-src", [])
+    assert all("'unsafe" not in value for values in policy.values() for value in values)
+    assert "frame-ancestors" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    scanner = InlineCode()
+    scanner.feed(response.get_data(as_text=True))
+    assert scanner.found == [], (path, scanner.found)
+
+
+@pytest.mark.parametrize("path", DATA_ENDPOINTS)
+def test_data_responses_cannot_be_sniffed_or_framed(client, site, path):
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    policy = csp_directives(response.headers["Content-Security-Policy"])
+    assert policy["default-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+
+
+def test_ordinary_pages_may_not_be_framed(client, site):
+    response = client.get("/no-such-page")
+    assert csp_directives(response.headers["Content-Security-Policy"])["frame-ancestors"] == [
+        "'none'"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_thread_page_may_be_framed_by_the_sites_origins_only(client, make_site):
+    make_site("news", origins=("https://news.example", "https://www.news.example"))
+    make_site("other", origins=("https://other.example",))
+    response = client.get("/embed/thread?site=news&thread=article-1")
+    ancestors = csp_directives(response.headers["Content-Security-Policy"])["frame-ancestors"]
+    assert ancestors == ["'self'", "https://news.example", "https://www.news.example"]
+    assert "X-Frame-Options" not in response.headers  # it cannot list origins; CSP decides
+    other = client.get("/embed/thread?site=other&thread=article-1")
+    assert csp_directives(other.headers["Content-Security-Policy"])["frame-ancestors"] == [
+        "'self'", "https://other.example"]
+    unknown = client.get("/embed/thread?site=nowhere&thread=article-1")
+    assert csp_directives(unknown.headers["Content-Security-Policy"])["frame-ancestors"] == [
+        "'none'"]
+
+
+def test_https_responses_ask_for_https_from_now_on(client):
+    response = client.get("/healthz", base_url="https://comments.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def _set_cookie_attributes(header: str) -> set[str]:
+    return {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+
+
+def test_session_cookie_is_secure_httponly_and_samesite(make_app):
+    app = make_app(public_url="https://comments.example")
+
+    @app.get("/__touch-session")
+    def touch():
+        session["seen"] = True
+        return "ok"
+
+    response = app.test_client().get("/__touch-session", base_url="https://comments.example")
+    cookie = response.headers["Set-Cookie"]
+    assert {"secure", "httponly", "samesite"} <= _set_cookie_attributes(cookie)
+    assert re.search(r"SameSite=(Lax|Strict)", cookie)
+
+
+class _FramingPages(http.server.BaseHTTPRequestHandler):
+    """A news site's article page that frames the thread page (or another page)."""
+
+    target = ""
+
+    def do_GET(self):
+        body = f'<!doctype html><iframe id="f" src="{self.target}"></iframe>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def news_site_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FramingPages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.mark.browser
+def test_browser_enforces_the_framing_rules(live_server, make_site, news_site_server,
+                                            browser_page):
+    port = news_site_server.server_port
+    make_site("news", origins=(f"http://127.0.0.1:{port}",))
+
+    def framed_url(article_host: str, target: str) -> str:
+        _FramingPages.target = f"{live_server.url}{target}"
+        browser_page.goto(f"http://{article_host}:{port}/article")
+        browser_page.wait_for_load_state("load")
+        frame = browser_page.frame_locator("#f")
+        frame.locator("body").wait_for(state="attached")
+        return next(f.url for f in browser_page.frames if f != browser_page.main_frame)
+
+    thread_page = "/embed/thread?site=news&thread=article-1"
+    assert framed_url("127.0.0.1", thread_page).startswith(live_server.url)
+    assert framed_url("localhost", thread_page).startswith("chrome-error:")
+    assert framed_url("127.0.0.1", "/no-such-page").startswith("chrome-error:")
