@@ -1,0 +1,45 @@
+"""Redis goes away: rate limits carry on in-process (still enforced), a warning is logged and
+counted, nothing answers 500; when Redis returns, the limits are kept there again."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from faultkit import wait_until
+
+from discuss.extensions import limiter
+
+
+def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis, caplog):
+    app = make_app(redis_url=throwaway_redis.url, rate_limit_default="3 per minute")
+    client = app.test_client()
+    store = redis.Redis.from_url(throwaway_redis.url)
+    path = "/api/v1/counts?site=nowhere&thread=a"
+    try:
+        assert [client.get(path).status_code for _ in range(3)] == [404, 404, 404]
+        limited = client.get(path)
+        assert limited.status_code == 429 and limited.headers["Retry-After"]
+        assert limited.headers["Content-Type"] == "application/problem+json"
+        assert store.keys("LIMITS*"), "the counters should live in Redis"
+
+        throwaway_redis.kill()
+        with caplog.at_level(logging.WARNING):
+            during = [client.get(path).status_code for _ in range(5)]
+        # A fresh in-process window: three pass, then the limit holds again. Never a 500.
+        assert during == [404, 404, 404, 429, 429], during
+        warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+        assert any("falling back to in-memory" in r.getMessage() for r in warnings)
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert 'discuss_fallbacks_total{component="rate_limits"}' in metrics
+
+        throwaway_redis.start()
+        store = redis.Redis.from_url(throwaway_redis.url)
+
+        def back_in_redis() -> bool:
+            client.get(path)
+            return bool(store.keys("LIMITS*"))
+
+        wait_until(back_in_redis, timeout=20, interval=0.5, what="limits kept in Redis again")
+    finally:
+        limiter._storage_dead = False  # the extension object is shared by every app in the run
