@@ -190,6 +190,7 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
         self.thread.join(5)
 
 

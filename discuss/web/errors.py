@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, render_template_string, request
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -133,9 +133,26 @@ def handle_domain_error(error: domain.DomainError) -> Response:
     return problem(status, error.detail, errors)
 
 
+def _discard_session() -> None:
+    """Forget the request's session even when its connection died under it."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        log.warning("database connection lost while closing the session")
+        try:
+            db.session.remove()
+        except SQLAlchemyError:
+            db.session.registry.clear()
+
+
+def release_session(_error: BaseException | None = None) -> None:
+    """Teardown that never turns an answered request into a 500 because the database left."""
+    _discard_session()
+
+
 def handle_database_error(error: DBAPIError | PoolTimeout) -> Response:
     """A lost database is the server's trouble, told as 503 so clients retry."""
-    db.session.rollback()
+    _discard_session()
     if isinstance(error, IntegrityError):
         return problem(409, "The request conflicts with the current state; try again.")
     if isinstance(error, DataError):
@@ -161,3 +178,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(PoolTimeout, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which would raise.
+    app.teardown_appcontext(release_session)

@@ -114,7 +114,10 @@ class ThrowawayRedis:
             except redis.RedisError:
                 return False
 
-        wait_until(answers, timeout=15, what="redis-server to answer")
+        try:
+            wait_until(answers, timeout=15, what="redis-server to answer")
+        finally:
+            client.close()
 
     def kill(self) -> None:
         if self.process is not None:
@@ -138,4 +141,5 @@ class Server:
 
     def stop(self) -> None:
         self.httpd.shutdown()
+        self.httpd.server_close()
         self.thread.join(5)

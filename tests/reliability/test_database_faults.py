@@ -39,6 +39,10 @@ class Writers:
 
     def _run(self) -> None:
         http = requests.Session()
+        with http:
+            self._post_until_stopped(http)
+
+    def _post_until_stopped(self, http: requests.Session) -> None:
         token = http.get(f"{self.url}/api/v1/config?site=news&thread=t", timeout=HANG).json()
         while not self.stop.is_set():
             body = f"comment number {next(self.serial)}"
@@ -50,9 +54,15 @@ class Writers:
                 with self.lock:
                     self.failures.append(repr(error))
                 continue
+            try:
+                answer = response.json()
+            except ValueError:  # not JSON at all: a bare server error page
+                with self.lock:
+                    self.failures.append(f"{response.status_code}: {response.text[:200]}")
+                continue
             with self.lock:
                 self.answers.append((response.status_code, {
-                    "body": body, "json": response.json(),
+                    "body": body, "json": answer,
                     "type": response.headers.get("Content-Type", ""),
                     "seconds": response.elapsed.total_seconds()}))
 
@@ -102,6 +112,7 @@ def test_postgresql_outage_gives_503_then_recovers_without_restart(throwaway_pos
     finally:
         writers.finish()
         server.stop()
+        http.close()
 
     statuses = {code for code, _ in writers.answers}
     assert writers.failures == [], writers.failures[:5]
@@ -166,3 +177,25 @@ def test_a_held_lock_times_out_into_503_and_the_next_request_succeeds(
         blocker.rollback()
     voted = client.post(f"/api/v1/comments/{comment_id}/vote", json={"value": 1})
     assert voted.status_code == 200 and voted.get_json()["likes"] == 1
+
+
+def test_connection_lost_after_the_answer_is_ready_still_answers(backend, make_app,
+                                                                 database_url):
+    """The connection dies between the view's last query and the session's cleanup (as when
+    PostgreSQL shuts down right after a commit): the finished answer must still go out."""
+    if backend != "postgresql":
+        pytest.skip("needs a server-side connection to terminate")
+    import sqlalchemy as sa
+
+    app = make_app()
+
+    @app.get("/__answer-then-lose-connection")
+    def answer_then_lose_connection():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return {"answered": True}
+
+    response = app.test_client().get("/__answer-then-lose-connection")
+    assert response.status_code == 200 and response.get_json() == {"answered": True}
+    assert app.test_client().get("/readyz").status_code == 200  # and the pool recovers

@@ -11,7 +11,14 @@ from faultkit import wait_until
 from discuss.extensions import limiter
 
 
+def _forget_default_limits() -> None:
+    """Flask-Limiter keeps the first app's default limits on the shared extension object."""
+    limiter.limit_manager.set_default_limits([])
+    limiter._storage_dead = False
+
+
 def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis, caplog):
+    _forget_default_limits()
     app = make_app(redis_url=throwaway_redis.url, rate_limit_default="3 per minute")
     client = app.test_client()
     store = redis.Redis.from_url(throwaway_redis.url)
@@ -34,6 +41,7 @@ def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis,
         assert 'discuss_fallbacks_total{component="rate_limits"}' in metrics
 
         throwaway_redis.start()
+        store.close()
         store = redis.Redis.from_url(throwaway_redis.url)
 
         def back_in_redis() -> bool:
@@ -42,4 +50,5 @@ def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis,
 
         wait_until(back_in_redis, timeout=20, interval=0.5, what="limits kept in Redis again")
     finally:
-        limiter._storage_dead = False  # the extension object is shared by every app in the run
+        store.close()
+        _forget_default_limits()

@@ -159,6 +159,7 @@ def news_site_server():
     thread.start()
     yield server
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 
