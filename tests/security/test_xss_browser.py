@@ -1,0 +1,173 @@
+"""Hostile input in a real browser: every payload of xss_corpus.json is posted through the API
+and every page that shows comments is rendered in headless Chromium. No dialog may open, no
+injected script may run, no injected style may apply, and nothing may load from elsewhere.
+
+A page is one entry in RENDERERS: a function that opens the thread in the browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CORPUS = json.loads((Path(__file__).with_name("xss_corpus.json")).read_text())["entries"]
+PER_THREAD = 90  # top-level comments per thread: one page of the listing holds them all
+ALLOWED_TAGS = ["P", "BR", "EM", "STRONG", "DEL", "A", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL",
+                "LI", "HR"]
+
+# Installed before any page script: records dialogs-to-be and other script entry points.
+TRAPS = """
+window.__xss = [];
+for (const name of ["alert", "confirm", "prompt", "print"]) {
+  const original = window[name];
+  window[name] = function (...args) {
+    window.__xss.push(name + "(" + args.join(",") + ")");
+    return name === "print" ? undefined : original.apply(window, args);
+  };
+}
+"""
+
+# How a widget shows the API's comments: the stored HTML as markup, the rest as text.
+INJECT_LISTING = """
+async ([site, thread]) => {
+  const response = await fetch(`/api/v1/comments?site=${site}&thread=${thread}&limit=100`);
+  const listing = await response.json();
+  const root = document.getElementById("comments");
+  const draw = (comment, parent) => {
+    const item = document.createElement("article");
+    const name = document.createElement("b");
+    name.textContent = comment.author.name || "";
+    const body = document.createElement("div");
+    body.className = "comment-body";
+    body.innerHTML = comment.html;
+    item.append(name, body);
+    parent.append(item);
+    comment.replies.forEach((reply) => draw(reply, item));
+  };
+  listing.comments.forEach((comment) => draw(comment, root));
+  return listing.comments.length;
+}
+"""
+
+# Whatever got into the document: handlers, script URLs, foreign tags in comment bodies,
+# and any element painted red (every style payload in the corpus paints red).
+INSPECT = """
+(allowed) => {
+  const problems = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      const value = attr.value.replace(/[\\u0000-\\u0020]/g, "").toLowerCase();
+      if (attr.name.startsWith("on")) problems.push(`${el.tagName} ${attr.name}`);
+      if (/^(javascript|vbscript|data):/.test(value) && attr.name !== "data-discuss")
+        problems.push(`${el.tagName} ${attr.name}=${attr.value.slice(0, 60)}`);
+    }
+    const style = getComputedStyle(el);
+    for (const prop of ["color", "background-color", "border-top-color"]) {
+      if (style[prop] === "rgb(255, 0, 0)") problems.push(`${el.tagName} ${prop} red`);
+    }
+    if (style.position === "fixed" && el.closest(".comment-body, #comments, [data-comment]"))
+      problems.push(`${el.tagName} position fixed`);
+  }
+  for (const el of document.querySelectorAll(".comment-body *")) {
+    if (!allowed.includes(el.tagName)) problems.push(`tag ${el.tagName} in a comment`);
+  }
+  const sentinel = document.getElementById("sentinel");
+  if (sentinel && getComputedStyle(sentinel).display === "none") problems.push("sentinel hidden");
+  // Provoke handlers that need a user: hover and focus everything once.
+  for (const el of document.querySelectorAll("*")) {
+    for (const type of ["mouseover", "mouseenter", "pointerover", "mouseout", "focus"]) {
+      el.dispatchEvent(new Event(type, {bubbles: true}));
+    }
+  }
+  return problems;
+}
+"""
+
+
+def render_api_listing(page: Any, base: str, site: str, thread: str) -> None:
+    """The public API's HTML, put into a page without any CSP, the way a widget would."""
+    page.route(f"{base}/__harness", lambda route: route.fulfill(
+        status=200, content_type="text/html",
+        body='<!doctype html><html><body><p id="sentinel">sentinel</p>'
+             '<section id="comments"></section></body></html>'))
+    page.goto(f"{base}/__harness")
+    drawn = page.evaluate(INJECT_LISTING, [site, thread])
+    assert drawn > 0, "the listing came back empty"
+
+
+# One line per page that shows comments.
+RENDERERS: dict[str, Callable[[Any, str, str, str], None]] = {
+    "api-listing": render_api_listing,
+}
+
+
+def _numbered(payload: str, number: int) -> str:
+    """alert(1) and friends carry the entry's number, so a fired dialog names its payload."""
+    return re.sub(r"(alert|confirm|prompt)\((1|document\.cookie|'XSS'|\"XSS\")\)",
+                  rf"\g<1>({number})", payload)
+
+
+@pytest.fixture
+def hostile_threads(app, make_site, form_token, client) -> list[tuple[str, list[dict]]]:
+    """Every corpus entry posted through the API, as body and (when it fits) author name."""
+    make_site("xss", origins=("https://news.example",), spam_checks=[])
+    threads: list[tuple[str, list[dict]]] = []
+    for start in range(0, len(CORPUS), PER_THREAD):
+        key = f"hostile-{start // PER_THREAD}"
+        token = form_token("xss", key)
+        entries = []
+        for number, entry in enumerate(CORPUS[start:start + PER_THREAD], start + 1):
+            body = _numbered(entry["payload"], number)
+            payload = {"site": "xss", "thread": key, "body": body, "form_token": token,
+                       "author_name": body if len(body) <= 100 else f"entry {number}"}
+            response = client.post("/api/v1/comments", json=payload,
+                                   environ_base={"REMOTE_ADDR": f"203.0.113.{number % 250}"})
+            if response.status_code == 422:  # refused outright (a NUL byte, say): nothing to show
+                payload["author_name"] = f"entry {number}"
+                response = client.post("/api/v1/comments", json=payload)
+            assert response.status_code in (201, 202, 422), (entry["id"], response.get_json())
+            entries.append({**entry, "number": number, "status": response.status_code})
+        threads.append((key, entries))
+    stored = sum(1 for _, entries in threads for e in entries if e["status"] in (201, 202))
+    assert stored >= 150, f"only {stored} hostile comments were stored"
+    return threads
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page_name", sorted(RENDERERS))
+def test_hostile_comments_stay_inert(page_name, hostile_threads, live_server, chromium):
+    context = chromium.new_context()
+    context.add_init_script(TRAPS)
+    try:
+        for key, entries in hostile_threads:
+            page = context.new_page()
+            dialogs: list[str] = []
+            foreign: list[str] = []
+            page.on("dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message),
+                                                            dialog.dismiss()))
+            page.on("request", lambda request, seen=foreign: None if request.url.startswith(
+                (live_server.url, "data:", "about:")) else seen.append(request.url))
+            RENDERERS[page_name](page, live_server.url, "xss", key)
+            page.wait_for_load_state("networkidle")
+            problems = page.evaluate(INSPECT, ALLOWED_TAGS)
+            page.wait_for_timeout(200)  # let anything the events provoked run
+            fired = page.evaluate("window.__xss")
+            numbers = sorted({int(n) for call in fired + dialogs
+                              for n in re.findall(r"\d+", call)})
+            culprits = [e["id"] for e in entries if e["number"] in numbers]
+            assert not dialogs and not fired, (page_name, key, dialogs, fired, culprits)
+            assert not problems, (page_name, key, problems[:10])
+            assert not foreign, (page_name, key, foreign[:10])
+            page.close()
+    finally:
+        context.close()
+
+
+def test_corpus_is_big_and_sourced():
+    assert len(CORPUS) >= 150
+    assert all(entry["source"] and entry["payload"] for entry in CORPUS)
+    assert len({entry["id"] for entry in CORPUS}) == len(CORPUS)
