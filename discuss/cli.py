@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.errors import DomainError
 from discuss.services import demo, sites
@@ -15,7 +15,7 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.detail} {details}".strip())
 
 
-@click.group("sites")
+@click.group("sites", cls=AppGroup)
 def sites_group() -> None:
     """Manage sites (tenants)."""
 
@@ -36,6 +36,7 @@ def create_site_command(slug: str, origins: tuple[str, ...], moderation: str,
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--origin", "origins", multiple=True, help="Extra origin allowed to embed the demo.")
 def demo_command(origins: tuple[str, ...]) -> None:
     """Add the demo site with a sample article and comments."""

@@ -156,5 +156,7 @@ def test_body_is_stored_as_source_and_sanitised_html(client, app, site, post_com
     with app.app_context():
         comment = db.session.get(Comment, created["comment"]["id"])
         assert comment.body_source == "**bold** <script>alert(1)</script>"
-        assert comment.body_html == "<p><strong>bold</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+        assert comment.body_html == (
+            "<p><strong>bold</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>"
+        )
         assert comment.author_ip == "192.0.2.1"
