@@ -30,7 +30,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
-    api.init_app(app)
+    from discuss.schemas.problem import ProblemSchema
+    from discuss.web.api.openapi import ProblemResponses
+
+    api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
+    api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands

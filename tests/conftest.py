@@ -97,6 +97,9 @@ def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]
     yield factory
     if apps:
         _empty_tables(apps[0])
+    for extra in apps[1:]:  # close every app's pooled connections, not only the first's
+        with extra.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -132,9 +135,10 @@ def site(make_site: Callable[..., Any]) -> str:
 
 
 @pytest.fixture
-def form_token(client: FlaskClient) -> Callable[[str, str], str]:
-    def fetch(site: str = "news", thread: str = "article-1") -> str:
-        return client.get(f"/api/v1/config?site={site}&thread={thread}").get_json()["form_token"]
+def form_token(client: FlaskClient) -> Callable[[str, str], str | None]:
+    def fetch(site: str = "news", thread: str = "article-1") -> str | None:
+        response = client.get("/api/v1/config", query_string={"site": site, "thread": thread})
+        return response.get_json().get("form_token")
 
     return fetch
 

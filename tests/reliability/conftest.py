@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from faultkit import ThrowawayPostgres, ThrowawayRedis
+
+from tests.reliability.faultkit import ThrowawayPostgres, ThrowawayRedis
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import threading
 import psycopg
 import pytest
 import requests
-from faultkit import Server, wait_until
 from flask_migrate import upgrade
 
 from discuss import create_app
 from discuss.extensions import db
 from discuss.services.sites import create_site
+from tests.reliability.faultkit import Server, wait_until
 
 HANG = 15  # seconds: a request slower than this counts as a hang and fails the test
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from faultkit import free_port, wait_until
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.reliability.faultkit import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 50

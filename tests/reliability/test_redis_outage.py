@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 import redis
-from faultkit import wait_until
 
 from discuss.extensions import limiter
+from tests.reliability.faultkit import wait_until
 
 
 def _forget_default_limits() -> None:

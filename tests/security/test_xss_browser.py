@@ -16,7 +16,7 @@ import pytest
 
 CORPUS = json.loads((Path(__file__).with_name("xss_corpus.json")).read_text())["entries"]
 PER_THREAD = 90  # top-level comments per thread: one page of the listing holds them all
-ALLOWED_TAGS = ["P", "BR", "EM", "STRONG", "DEL", "A", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL",
+ALLOWED_TAGS = ["P", "BR", "EM", "STRONG", "S", "DEL", "A", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL",
                 "LI", "HR"]
 
 # Installed before any page script: records dialogs-to-be and other script entry points.
