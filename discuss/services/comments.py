@@ -204,6 +204,14 @@ def get_comment(comment_id: int, edit_token: str | None = None) -> Comment:
     return _authorised(comment_id, edit_token, for_change=False)
 
 
+def holds_live_token(comment: Comment, edit_token: str | None) -> bool:
+    """Whether the token is this comment's and its edit window is still open (author's view)."""
+    window = comment.thread.site.edit_window_seconds
+    return (edit_token is not None
+            and utcnow() - comment.created_at <= timedelta(seconds=window)
+            and edit_token_valid(edit_token, comment.id, max_age=window))
+
+
 def edit_comment(comment_id: int, edit_token: str | None, change: CommentChange) -> Comment:
     """Change body, name or website inside the edit window; the HTML is rendered anew."""
     comment = _authorised(comment_id, edit_token, for_change=True)
