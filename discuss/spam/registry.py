@@ -192,6 +192,20 @@ def site_facts(site: Site) -> SiteFacts:
     )
 
 
+def make_context(site: Site, loaded: LoadedCheck, entry: Mapping[str, Any],
+                 record: Mapping[str, Any] | None = None) -> CheckContext:
+    """The context a check runs with on ``site``; ValidationError for bad stored options."""
+    return CheckContext(
+        site=site_facts(site),
+        options=loaded.load_options(entry.get("options")),
+        data=current_registry().data_factory(site.id),
+        settings=current_app.config["DISCUSS"],
+        now=utcnow(),
+        trial=bool(entry.get("trial")),
+        record=record,
+    )
+
+
 def _messages(error: ValidationError) -> dict[str, list[str]]:
     messages = error.messages
     if isinstance(messages, list):
@@ -293,20 +307,14 @@ def send_feedback(site: Site, comment: Comment, is_spam: bool) -> None:
     registry = current_registry()
     submission = submission_of(comment, site)
     records = {r.get("check"): r for r in (comment.checks or []) if isinstance(r, dict)}
-    facts = site_facts(site)
     for entry in site.spam_checks or []:
         name = entry.get("name") if isinstance(entry, dict) else None
         loaded = registry.get(name) if isinstance(name, str) else None
         if loaded is None or not loaded.learns:
             continue
-        data = registry.data_factory(site.id)
         try:
-            context = CheckContext(
-                site=facts, options=loaded.load_options(entry.get("options")), data=data,
-                settings=current_app.config["DISCUSS"], now=utcnow(),
-                trial=bool(entry.get("trial")), record=records.get(name),
-            )
-            with data.isolated():
+            context = make_context(site, loaded, entry, records.get(name))
+            with context.data.isolated():
                 loaded.check.feedback(submission, is_spam, context)
         except Exception:  # isolation: one check's trouble must not undo the decision
             log.exception("spam check %s: feedback on comment %s failed", name, comment.id)
