@@ -97,6 +97,9 @@ def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]
     yield factory
     if apps:
         _empty_tables(apps[0])
+    for other in apps[1:]:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

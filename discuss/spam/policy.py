@@ -111,7 +111,8 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
             continue
         try:
             verdicts.append(replace(result, kind=VerdictKind(result.kind),
-                                    score=float(result.score), reason=str(result.reason)[:500],
+                                    score=round(float(result.score), 4),
+                                    reason=str(result.reason)[:500],
                                     check=name, trial=trial))
         except (AttributeError, TypeError, ValueError):
             log.error("spam check %s returned %r, not a Verdict; holding", name, result)
