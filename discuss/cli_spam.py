@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import click
+from flask.cli import AppGroup, with_appcontext
 
 from discuss.errors import DomainError
 from discuss.services import site_checks
@@ -56,6 +57,7 @@ def _show(entries: list[dict[str, Any]]) -> None:
 @click.option("--json", "replace", default=None, metavar="JSON",
               help="Replace the whole list: [{\"name\": ..., \"options\": {...}, \"trial\": ...}]")
 @click.option("--defaults", is_flag=True, help="Start again from the default checks.")
+@with_appcontext
 def checks_command(slug: str, enable: tuple[str, ...], trial: tuple[str, ...],
                    act: tuple[str, ...], disable: tuple[str, ...], options: tuple[str, ...],
                    unset: tuple[str, ...], replace: str | None, defaults: bool) -> None:
@@ -80,7 +82,7 @@ def checks_command(slug: str, enable: tuple[str, ...], trial: tuple[str, ...],
     _show(entries)
 
 
-@click.group("spam")
+@click.group("spam", cls=AppGroup)
 def spam_group() -> None:
     """Spam checks: what is installed, and whether a site's setup works."""
 
