@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields, missing
 
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
@@ -54,6 +54,14 @@ class CheckInfo:
     description: str
     learns: bool
     options: list[OptionInfo] = field(default_factory=list)
+
+
+_KINDS = ((fields.Boolean, "true/false"), (fields.Integer, "integer"), (fields.Float, "number"),
+          (fields.List, "list of text"), (fields.Url, "URL"), (fields.String, "text"))
+
+
+def _kind(spec: fields.Field) -> str:
+    return next((name for kind, name in _KINDS if isinstance(spec, kind)), type(spec).__name__)
 
 
 def site_checks(slug: str) -> list[dict[str, Any]]:
@@ -127,7 +135,9 @@ def installed_checks() -> list[CheckInfo]:
             for option, spec in schema_class().fields.items():
                 default = spec.load_default
                 default = default() if callable(default) else default
-                options.append(OptionInfo(option, type(spec).__name__, default,
+                if default is missing:
+                    default = "(required)"
+                options.append(OptionInfo(option, _kind(spec), default,
                                           str(spec.metadata.get("description", ""))))
         infos.append(CheckInfo(name, loaded.package, loaded.description, loaded.learns, options))
     return infos

@@ -21,8 +21,9 @@ from discuss.spam.options import Int, Number
 _WORD = re.compile(r"[^\W_]{2,40}")
 MAX_FEATURES = 200
 MAX_CLUES = 150
-UNKNOWN_STRENGTH = 0.45  # how much a rarely seen feature leans to "no idea"
+UNKNOWN_STRENGTH = 1.0  # how much a rarely seen feature leans to "no idea"
 MIN_STRENGTH = 0.1  # features closer than this to 0.5 say nothing
+MIN_SPAM_CLUES = 3  # one or two known words never make spam on their own
 
 
 class BayesOptions(Schema):
@@ -87,7 +88,7 @@ def spam_probability(counts: dict[str, tuple[int, int]], spam_docs: int, ham_doc
     n = len(clues)
     hamminess = 1.0 - _chi2_survival(-2.0 * sum(math.log(p) for _, p, _ in clues), 2 * n)
     spamminess = 1.0 - _chi2_survival(-2.0 * sum(math.log(1.0 - p) for _, p, _ in clues), 2 * n)
-    return (spamminess - hamminess + 1.0) / 2.0, [w for _, p, w in clues if p > 0.5][:3]
+    return (spamminess - hamminess + 1.0) / 2.0, [w for _, p, w in clues if p > 0.5]
 
 
 class BayesCheck:
@@ -106,8 +107,11 @@ class BayesCheck:
             return ham(f"still learning: {spam_docs + ham_docs} of {needed} decisions seen")
         score, clues = spam_probability(counts, spam_docs, ham_docs, words)
         threshold = context.options["threshold"]
+        if score >= threshold and len(clues) < MIN_SPAM_CLUES:
+            return ham(f"spam probability {score:.2f} from too few telling words "
+                       f"({len(clues)} of {MIN_SPAM_CLUES})", round(score, 4))
         if score >= threshold:
-            hint = f" ({', '.join(clues)})" if clues else ""
+            hint = f" ({', '.join(clues[:3])})" if clues else ""
             return spam(f"spam probability {score:.2f} ≥ {threshold:g}{hint}", round(score, 4))
         return ham(f"spam probability {score:.2f} < {threshold:g}", round(score, 4))
 
