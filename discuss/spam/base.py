@@ -74,6 +74,20 @@ class Verdict:
         }
 
 
+_WOULD = {"spam": "would have marked spam", "unsure": "would have held", "ham": "would pass"}
+
+
+def describe_record(record: Mapping[str, Any]) -> str:
+    """One line for moderators: 'links: held: 3 links…', or 'bayes (trial): would have…'."""
+    verdict = str(record.get("verdict", ""))
+    reason = str(record.get("reason", ""))
+    if record.get("trial"):
+        head = f"{record.get('check')} (trial): {_WOULD.get(verdict, verdict)}"
+    else:
+        head = f"{record.get('check')}: {dict(spam='spam', unsure='held').get(verdict, 'ok')}"
+    return f"{head}: {reason}" if reason else head
+
+
 def ham(reason: str = "", score: float = 0.0) -> Verdict:
     """Shorthand for a check that finds nothing wrong."""
     return Verdict(VerdictKind.HAM, reason, score)

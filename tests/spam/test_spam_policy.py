@@ -82,3 +82,14 @@ def test_trial_check_beside_acting_check(make_site, post_comment, stored):
     assert stored(held.get_json()["comment"]["id"])[0] == "spam"
     published = post_comment(TWO_LINKS + " Again.")
     assert published.status_code == 201
+
+
+def test_records_read_as_one_line_for_moderators():
+    from discuss.spam.base import describe_record
+
+    assert describe_record({"check": "links", "verdict": "unsure", "reason": "3 links, holding "
+                            "at 2", "trial": False}) == "links: held: 3 links, holding at 2"
+    assert describe_record({"check": "bayes", "verdict": "spam", "reason": "p 0.97",
+                            "trial": True}) == "bayes (trial): would have marked spam: p 0.97"
+    assert describe_record({"check": "honeypot", "verdict": "ham", "reason": "",
+                            "trial": False}) == "honeypot: ok"
