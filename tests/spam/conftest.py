@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from akismet_standin import AkismetStandIn
 from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from discuss.extensions import db
 from discuss.models import Comment, utcnow
 from discuss.tokens import FORM_SALT
+from tests.spam.akismet_standin import AkismetStandIn
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_pkg"
 

@@ -8,12 +8,12 @@ import logging
 import socket
 
 import pytest
-from akismet_standin import THANKS, VALID_KEY
-from spam_support import record
 
 from discuss.extensions import db
 from discuss.models import Comment, Site
 from discuss.spam.registry import send_feedback
+from tests.spam.akismet_standin import THANKS, VALID_KEY
+from tests.spam.spam_support import record
 
 
 def _akismet(server, **options):

@@ -4,11 +4,11 @@ has no effect until it has seen enough of them, and votes spam only when confide
 from __future__ import annotations
 
 import sqlalchemy as sa
-from spam_support import record
 
 from discuss.extensions import db
 from discuss.models import Comment, Site, SpamToken
 from discuss.spam.registry import send_feedback
+from tests.spam.spam_support import record
 
 SPAM = [
     "Cheap pills online, best casino bonus, click here to win money fast",

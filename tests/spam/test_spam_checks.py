@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from spam_support import record
+
+from tests.spam.spam_support import record
 
 
 def _verdict(response, stored, check):

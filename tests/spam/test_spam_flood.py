@@ -4,7 +4,8 @@ Retry-After, via Flask-Limiter; memory storage by default, Redis when configured
 from __future__ import annotations
 
 import redis
-from spam_support import record
+
+from tests.spam.spam_support import record
 
 FLOOD = {"name": "flood", "options": {"limit": "2 per minute"}}
 

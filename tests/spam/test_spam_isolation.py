@@ -7,11 +7,11 @@ import logging
 import threading
 
 import pytest
-from spam_support import record
 
 from discuss.extensions import db
 from discuss.models import Site
 from discuss.spam.registry import BUILT_IN
+from tests.spam.spam_support import record
 
 # the smallest valid configuration of each built-in check
 CONFIG = {name: {} for name in BUILT_IN} | {"akismet": {"key": "k", "api_url": "http://127.0.0.1:9"}}

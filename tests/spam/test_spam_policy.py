@@ -3,7 +3,7 @@ approved. Verdicts are stored with the comment; trial verdicts are stored but do
 
 from __future__ import annotations
 
-from spam_support import record
+from tests.spam.spam_support import record
 
 HONEYPOT = {"name": "honeypot"}
 LINKS = {"name": "links", "options": {"max": 2}}
