@@ -78,6 +78,17 @@ def test_plugin_without_check_method_stops_startup(tmp_path, monkeypatch, start_
         start_app()
 
 
+def test_plugin_declaring_another_name_stops_startup(tmp_path, monkeypatch, start_app):
+    _fake_distribution(tmp_path / "site", "confused-check", """
+        [discuss.spam_checks]
+        tidy = confused_check:Check
+        """, "class Check:\n    name = 'messy'\n    def check(self, s, c):\n        pass\n",
+        "confused_check")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    with pytest.raises(SpamPluginError, match="'confused-check' declares name 'messy'"):
+        start_app()
+
+
 def test_plugin_taking_a_builtin_name_stops_startup_naming_both(tmp_path, monkeypatch,
                                                                 start_app):
     _fake_distribution(tmp_path / "site", "evil-links", """
