@@ -71,7 +71,8 @@ class HostPage:
         self.pages: dict[str, str] = {}
         self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.thread.start()
 
     def _app(self, environ: dict, start_response: Callable) -> Any:
