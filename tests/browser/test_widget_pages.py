@@ -206,9 +206,9 @@ def test_screenshots_of_the_demo_page(demo, tmp_path):
             if desktop:
                 page.screenshot(path=tmp_path / name, full_page=True)
             else:
-                page.locator("#comments").scroll_into_view_if_needed()
-                page.evaluate("document.getElementById('comments').scrollIntoView()")
-                page.screenshot(path=tmp_path / name)
+                box = page.locator("#comments").bounding_box()
+                page.screenshot(path=tmp_path / name, full_page=True, clip={
+                    "x": 0, "y": box["y"] - 16, "width": width, "height": box["height"] + 32})
             data = (tmp_path / name).read_bytes()
             assert data.startswith(b"\x89PNG") and len(data) > 20_000
     if os.environ.get("DISCUSS_UPDATE_SCREENSHOTS"):

@@ -423,6 +423,7 @@
         }, 250);
       };
       fields.body.input.addEventListener("input", preview);
+      fields.body.input.addEventListener("focus", () => { rest.hidden = false; });
       const who = h("div", { class: "row" },
         field("author_name", t("name"), { autocomplete: "name", maxlength: "100", value: saved && saved.name }),
         field("author_email", t(cfg.require_email ? "email_required" : "email"),
@@ -434,12 +435,13 @@
       const honeypot = h("input", { name: "website", tabindex: "-1", autocomplete: "off" });
       const general = h("p", { class: "err", role: "alert" });
       const submit = h("button", { class: "pri" }, t(parent ? "post_reply" : "post"));
+      /* The top form opens up (name, email, ...) when the reader starts writing: short on phones. */
+      const rest = h("div", { hidden: !parent }, h("label", { class: "chk" }, pvBox, t("preview")), pv,
+        who, h("label", { class: "chk" }, remember, t("remember")));
       const form = h("form", { class: "form", novalidate: true, "aria-labelledby": id + "h",
         onsubmit: (e) => { e.preventDefault(); this.submit(form, parent, fields, { remember, honeypot, general, submit, pv, pvBox }); },
         onkeydown: (e) => { if (e.key === "Escape" && parent) this.toggleReply(parent); } },
-      h("h3", { id: id + "h" }, title), body,
-      h("label", { class: "chk" }, pvBox, t("preview")), pv, who,
-      h("label", { class: "chk" }, remember, t("remember")),
+      h("h3", { id: id + "h" }, title), body, rest,
       h("div", { class: "hp", "aria-hidden": "true" }, h("label", {}, "Leave this field empty", honeypot)),
       general,
       h("div", { class: "acts" }, submit,
