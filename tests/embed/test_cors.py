@@ -120,8 +120,8 @@ def test_the_services_own_origin_is_always_allowed(client, news):
     assert response.headers["Access-Control-Allow-Origin"] == own
 
 
-def test_the_configured_public_url_is_allowed(make_app, make_site):
-    app = make_app(public_url="https://comments.example/")
+def test_the_configured_public_url_is_allowed(other_app, make_site):
+    app = other_app(public_url="https://comments.example/")
     make_site("news", origins=(ALLOWED,))
     response = app.test_client().get("/api/v1/config?site=news&thread=a",
                                      headers={"Origin": "https://comments.example"})

@@ -195,8 +195,8 @@ def test_may_be_framed_by_the_sites_origins_only(client, site):
     assert "script-src" not in policy and "default-src 'none'" in policy
 
 
-def test_posting_is_rate_limited(make_app, make_site):
-    app = make_app(rate_limit_comments="2 per minute")
+def test_posting_is_rate_limited(other_app, make_site):
+    app = other_app(rate_limit_comments="2 per minute")
     make_site()
     client = app.test_client()
     statuses = [client.post("/embed/thread", data=form_data(client, body=f"n{n}")).status_code
