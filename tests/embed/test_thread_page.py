@@ -202,3 +202,13 @@ def test_posting_is_rate_limited(other_app, make_site):
     statuses = [client.post("/embed/thread", data=form_data(client, body=f"n{n}")).status_code
                 for n in range(3)]
     assert statuses == [303, 303, 429]
+
+
+def test_back_link_only_to_the_sites_own_pages(client, make_site, post_comment):
+    make_site()
+    post_comment("First", thread_url="https://news.example/2026/story")
+    html = client.get(PAGE).get_data(as_text=True)
+    assert 'href="https://news.example/2026/story"' in html and "Back to the article" in html
+    post_comment("Elsewhere", thread="article-2", thread_url="https://phish.example/login")
+    html = client.get("/embed/thread?site=news&thread=article-2").get_data(as_text=True)
+    assert "phish.example" not in html and "Back to the article" not in html

@@ -1,7 +1,8 @@
 """The scripts a news site embeds: /embed.js, /embed/count.js and the language files.
 
-embed.js is one file for the browser to fetch: the server puts the stylesheet, the English
-strings and the list of languages into the plain source at first request (no build step).
+embed.js is one file for the browser to fetch: the server joins the plain source files in
+static/widget/ inside one function scope and puts the stylesheet, the English strings and the
+list of languages into it at first request (no build step).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from discuss.web.embed.i18n import DEFAULT, languages, strings
 STATIC = Path(__file__).resolve().parent / "static"
 JS_TYPE = "text/javascript"
 MAX_AGE = 600
+WIDGET_PARTS = ("core.js", "thread.js", "form.js", "start.js")
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,9 @@ def _asset(text: str) -> Asset:
 
 @lru_cache(maxsize=1)
 def widget_script() -> Asset:
-    """embed.js: the widget source with its CSS, English strings and language list inlined."""
-    source = (STATIC / "widget.js").read_text("utf-8")
+    """embed.js: the parts in one scope, with CSS, English strings and languages inlined."""
+    parts = "".join((STATIC / "widget" / name).read_text("utf-8") for name in WIDGET_PARTS)
+    source = f'(() => {{\n"use strict";\n{parts}}})();\n'
     css = (STATIC / "widget.css").read_text("utf-8")
     filled = (
         source.replace('"__CSS__"', json.dumps(css, ensure_ascii=False))

@@ -7,6 +7,7 @@ and those calls, so every rule (spam checks, moderation, locks) applies here too
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, make_response, redirect, render_template, request, url_for
 from marshmallow import ValidationError
@@ -41,6 +42,14 @@ def _find(nodes: list[listing.CommentNode], comment_id: int) -> listing.CommentN
     return None
 
 
+def _on_site(url: object, origins: list[str]) -> bool:
+    """Whether a thread URL (sent by the first commenter) points at one of the site's pages."""
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return False
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() in {o.lower() for o in origins}
+
+
 def _page_url(query: dict[str, Any], **changes: Any) -> str:
     """This page's address with some parameters changed (None drops one)."""
     params = {"site": query["site"], "thread": query["thread"], "sort": query["sort"].value,
@@ -61,7 +70,7 @@ def _render(query: dict[str, Any], status: int = 200, values: dict[str, Any] | N
     t = Translator(pick_language(query.get("lang"), settings.language))
     reply_to = _find(page.comments, query["reply"]) if query.get("reply") else None
     info = page.thread_info
-    back = info["url"] if str(info["url"] or "").startswith(("http://", "https://")) else None
+    back = info["url"] if _on_site(info["url"], origins) else None
     html = render_template(
         "embed/thread.html", t=t, query=query, page=page, info=info, back=back,
         settings=settings, reply_to=reply_to, values=values or {}, errors=errors or {},
