@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from widget_browser import HostPage, browser_page, require_chromium
 
 from discuss.extensions import db
-from discuss.models import Comment
+from discuss.models import Comment, Thread
 
 pytestmark = pytest.mark.browser
 
@@ -274,3 +274,16 @@ def test_language_from_data_lang_or_the_page(page, embed, post_comment):
     page.goto(embed(create=False, lang="uk"))
     expect(page.get_by_role("heading", name="1 коментар")).to_be_visible()
     expect(page.get_by_role("button", name="Надіслати коментар")).to_be_visible()
+
+
+def test_a_locked_thread_offers_no_forms(page, embed, post_comment, app):
+    url = embed()
+    post_comment("Said before the lock")
+    with app.app_context():
+        db.session.execute(db.update(Thread).values(locked=True))
+        db.session.commit()
+    page.goto(url)
+    expect(page.get_by_text("Comments are closed for this article.")).to_be_visible()
+    expect(comment(page, "Said before the lock")).to_be_visible()
+    expect(page.locator("form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Reply")).to_have_count(0)
