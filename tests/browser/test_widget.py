@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from widget_browser import HostPage, browser_page, require_chromium
 
 from discuss.extensions import db
 from discuss.models import Comment, Thread
+from tests.browser.widget_browser import HostPage, browser_page, require_chromium
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from widget_browser import HostPage, browser_page, require_chromium
 
 from discuss.extensions import db
 from discuss.models import Comment
 from discuss.services.demo import DEMO_THREAD, seed_demo
+from tests.browser.widget_browser import HostPage, browser_page, require_chromium
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
