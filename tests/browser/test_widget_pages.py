@@ -115,9 +115,18 @@ def test_allowed_origin_works_and_a_foreign_one_is_refused(live_server, host, ma
             f'<link rel="icon" href="data:,"></head><body>'
             f'<div id="discuss" data-site="{slug}" data-thread="a"></div>'
             f'<script src="{live_server.url}/embed.js" async></script></body></html>')
+    # a host page with a strict policy: the widget needs no inline script, style or eval
+    host.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src {live_server.url}; connect-src {live_server.url}")
     with open_page() as page:
         page.goto(f"{host.origin}/open")
         expect(page.get_by_role("heading", name="0 comments")).to_be_visible()
+        page.get_by_label("Your comment").fill("Styled and working")
+        post_button = page.get_by_role("button", name="Post comment")
+        expect(post_button).to_have_css("background-color", "rgb(10, 87, 194)")
+        post_button.click()
+        expect(page.locator("article.c", has_text="Styled and working")).to_be_visible()
+        assert page.errors == []
         page.goto(f"{host.origin}/walled")
         expect(page.get_by_role("alert")).to_contain_text("The comments could not be loaded.")
         expect(page.get_by_role("link", name="Read and post comments without JavaScript")) \
@@ -132,7 +141,8 @@ def test_allowed_origin_works_and_a_foreign_one_is_refused(live_server, host, ma
         }""", live_server.url)
         assert outcome == "refused"
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count(Comment.id))).scalar_one() == 0
+        bodies = db.session.execute(db.select(Comment.body_source)).scalars().all()
+        assert bodies == ["Styled and working"]  # nothing from the refused origin
 
 
 HOSTILE = [

@@ -69,6 +69,7 @@ class HostPage:
 
     def __init__(self) -> None:
         self.pages: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every page, e.g. a strict CSP
         self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
@@ -79,7 +80,7 @@ class HostPage:
         request = Request(environ)
         html = self.pages.get(request.path)
         response = Response(html or "not here", status=200 if html else 404,
-                            mimetype="text/html")
+                            mimetype="text/html", headers=self.headers)
         return response(environ, start_response)
 
     def stop(self) -> None:
