@@ -107,6 +107,26 @@ def thread_page() -> Response:
     return _render(query)
 
 
+def _load_form(form: Any) -> NewComment:
+    """The posted form as the service's input; shape errors become field errors."""
+    try:
+        data = CommentForm().load(form)
+    except ValidationError as error:
+        messages = {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+        raise Invalid("Some fields are not valid.", messages) from None
+    for page_only in ("sort", "cursor", "lang"):
+        data.pop(page_only, None)
+    return NewComment(**data)
+
+
+def _beside_and_general(error: Invalid) -> tuple[dict[str, list[str]], str | None]:
+    """Messages for the visible fields go beside them; the rest above the form."""
+    beside = {k: v for k, v in error.errors.items() if k in FIELDS_BESIDE}
+    general = " ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items()
+                       if k not in FIELDS_BESIDE)
+    return beside, general or (None if beside else error.detail)
+
+
 @blueprint.post("/embed/thread")
 @limiter.shared_limit(_comment_limit, scope="comments", deduct_when=lambda r: r.status_code == 303)
 def post_from_page() -> Response:
@@ -114,26 +134,16 @@ def post_from_page() -> Response:
     query = _query_from_form(request.form)
     values = request.form.to_dict()
     try:
-        data = CommentForm().load(request.form)
-    except ValidationError as error:
-        messages = {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
-        beside = {k: v for k, v in messages.items() if k in FIELDS_BESIDE}
-        other = " ".join(f"{k}: {' '.join(map(str, v))}" for k, v in messages.items()
-                         if k not in FIELDS_BESIDE)
-        return _render(query, 422, values, beside, other or None)
-    for extra in ("sort", "cursor", "lang"):
-        data.pop(extra, None)
-    try:
-        result = submit_comment(NewComment(**data), client_info())
+        new = _load_form(request.form)
+        result = submit_comment(new, client_info())
     except Invalid as error:
-        beside = {k: v for k, v in error.errors.items() if k in FIELDS_BESIDE}
-        return _render(query, 422, values, beside, None if beside else error.detail)
+        return _render(query, 422, values, *_beside_and_general(error))
     except (Forbidden, NotFound) as error:
         get_site(query["site"])  # an unknown site is a 404 page, not a form error
-        return _render(query, 403 if isinstance(error, Forbidden) else 404, values, None,
-                       error.detail)
+        status = 403 if isinstance(error, Forbidden) else 404
+        return _render(query, status, values, None, error.detail)
     held = result.public_status.value != "approved"
     anchor = "discuss-notice" if held else f"discuss-c-{result.comment.id}"
     target = _page_url(query, posted=result.comment.id, held=1 if held else None,
-                       cursor=query.get("cursor") if data.get("parent_id") else None)
+                       cursor=query.get("cursor") if new.parent_id else None)
     return redirect(f"{target}#{anchor}", code=303)
