@@ -68,10 +68,20 @@ def record_comment(outcome: object) -> None:
     COMMENTS.labels(_label(outcome)).inc()
 
 
-def record_spam_check(check: str, verdict: object, seconds: float) -> None:
-    """One spam check gave ``verdict`` (ham, unsure, spam, error) after ``seconds``."""
+def record_spam_verdict(check: str, verdict: object) -> None:
+    """One spam check's answer: ham, unsure, spam, or error (raised, timed out, no verdict)."""
     SPAM_VERDICTS.labels(check, _label(verdict)).inc()
+
+
+def record_spam_duration(check: str, seconds: float) -> None:
+    """How long one run of a spam check took (recorded when it ends, even after a timeout)."""
     SPAM_DURATION.labels(check).observe(max(seconds, 0.0))
+
+
+def record_spam_check(check: str, verdict: object, seconds: float) -> None:
+    """Both at once, for a check that ran in the caller's thread."""
+    record_spam_verdict(check, verdict)
+    record_spam_duration(check, seconds)
 
 
 @contextmanager

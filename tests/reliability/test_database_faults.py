@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Any
 
 import psycopg
 import pytest
@@ -81,10 +82,18 @@ def test_postgresql_outage_gives_503_then_recovers_without_restart(throwaway_pos
                                                                     tmp_path):
     pg = throwaway_postgres
     app = create_app({"database_url": pg.url, "secret_key": "fault-test-" + "k" * 20,
-                      "instance_path": str(tmp_path)})
+                      "instance_path": str(tmp_path), "rate_limit_comments": "100000 per minute"})
     with app.app_context():
         upgrade()
-        create_site("news", ["https://news.example"])
+        create_site("news", ["https://news.example"], spam_checks=[])
+    try:
+        _outage_and_recovery(app, pg)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _outage_and_recovery(app: Any, pg: Any) -> None:
     server = Server(app)
     http = requests.Session()
     writers = Writers(server.url, count=4)
@@ -134,8 +143,6 @@ def test_postgresql_outage_gives_503_then_recovers_without_restart(throwaway_pos
     missing = {cid: body for cid, body in accepted.items() if stored.get(cid) != body}
     assert missing == {}, f"accepted but not stored: {list(missing.items())[:5]}"
     assert counted == approved
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_unanswering_database_costs_seconds_not_minutes(tmp_path):

@@ -66,17 +66,22 @@ def test_held_comments_are_counted_by_outcome(client, make_site, post_comment):
     assert pending - value(before, "discuss_comments_total", outcome="pending") == 1
 
 
-def test_spam_check_metrics_are_exposed(client):
-    from discuss import observability
+def test_spam_check_verdicts_and_durations_are_counted(client, make_site, post_comment):
+    make_site("checked", spam_checks=[{"name": "honeypot"}, {"name": "links"}])
+    before = scrape(client)
+    assert post_comment("Plain words.", site="checked").status_code == 201
+    assert post_comment("Tasty.", site="checked", website="https://spam.example").status_code \
+        == 202  # the honeypot was filled: filed as spam, answered like a held comment
+    after = scrape(client)
 
-    observability.record_spam_check("links", "unsure", 0.002)
-    with observability.timed_spam_check("honeypot") as outcome:
-        outcome.append("ham")
-    samples = scrape(client)
-    assert value(samples, "discuss_spam_check_verdicts_total", check="links", verdict="unsure") >= 1
-    assert value(samples, "discuss_spam_check_verdicts_total", check="honeypot",
-                 verdict="ham") >= 1
-    assert value(samples, "discuss_spam_check_duration_seconds_count", check="honeypot") >= 1
+    def delta(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("discuss_spam_check_verdicts_total", check="honeypot", verdict="ham") == 1
+    assert delta("discuss_spam_check_verdicts_total", check="honeypot", verdict="spam") == 1
+    assert delta("discuss_spam_check_verdicts_total", check="links", verdict="ham") == 2
+    assert delta("discuss_spam_check_duration_seconds_count", check="links") == 2
+    assert delta("discuss_comments_total", outcome="spam") == 1
 
 
 def test_metrics_token_guards_the_endpoint(make_app):

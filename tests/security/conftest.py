@@ -1,4 +1,5 @@
-"""Browser fixtures for the security tests: headless Chromium through Playwright."""
+"""Browser fixtures for the security tests: the suite's one headless Chromium (Playwright's sync
+API allows one instance per process, so every browser test shares it)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,23 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.browser.widget_browser import chromium_available, shared_browser
 
 
 def _require_chromium() -> None:
     """Missing Chromium fails under CI and skips (loudly) elsewhere, as the suite's rule says."""
-    if os.access(CHROMIUM, os.X_OK):
+    if chromium_available():
         return
     if os.environ.get("DISCUSS_TEST_REQUIRE_SERVICES"):
-        pytest.fail(f"Chromium is not available at {CHROMIUM}, and CI requires it")
-    pytest.skip(f"Chromium is not available at {CHROMIUM}")
+        pytest.fail("Chromium is not available, and CI requires it")
+    pytest.skip("Chromium is not available")
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for the whole run (the machine's, never a downloaded one)."""
+@pytest.fixture
+def chromium() -> Any:
+    """The process's shared headless Chromium (the machine's, never a downloaded one)."""
     _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                             headless=True)
-        yield browser
-        browser.close()
+    return shared_browser()
 
 
 @pytest.fixture
