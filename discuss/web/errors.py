@@ -6,7 +6,14 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, render_template_string, request
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -150,7 +157,7 @@ def release_session(_error: BaseException | None = None) -> None:
     _discard_session()
 
 
-def handle_database_error(error: DBAPIError | PoolTimeout) -> Response:
+def handle_database_error(error: DBAPIError | PoolTimeout | PendingRollbackError) -> Response:
     """A lost database is the server's trouble, told as 503 so clients retry."""
     _discard_session()
     if isinstance(error, IntegrityError):
@@ -177,6 +184,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(PoolTimeout, handle_database_error)
+    # An earlier statement of this request failed on a lost connection and was swallowed.
+    app.register_error_handler(PendingRollbackError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
     # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which would raise.
     app.teardown_appcontext(release_session)

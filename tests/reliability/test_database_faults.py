@@ -206,3 +206,31 @@ def test_connection_lost_after_the_answer_is_ready_still_answers(backend, make_a
     response = app.test_client().get("/__answer-then-lose-connection")
     assert response.status_code == 200 and response.get_json() == {"answered": True}
     assert app.test_client().get("/readyz").status_code == 200  # and the pool recovers
+
+
+def test_a_swallowed_connection_loss_still_ends_in_503(backend, make_app, database_url):
+    """Code that catches a database error and carries on (as a best-effort lookup does) leaves
+    the session unusable; the next statement must still be answered 503, not 500."""
+    if backend != "postgresql":
+        pytest.skip("needs a server-side connection to terminate")
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    app = make_app()
+
+    @app.get("/api/v1/__best-effort-then-query")
+    def best_effort_then_query():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError:
+            pass  # best effort: carry on without it
+        db.session.execute(sa.text("SELECT 2"))
+        return {"unreachable": True}
+
+    response = app.test_client().get("/api/v1/__best-effort-then-query")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert app.test_client().get("/readyz").status_code == 200
