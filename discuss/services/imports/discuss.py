@@ -1,0 +1,148 @@
+"""Our own export read back: the site (created when missing), threads, comments, votes, flags.
+
+Everything stored comes back as it was, ids aside; stored HTML is passed through the
+allowlist again (our own rendering comes out unchanged), so a tampered backup cannot bring
+in markup a reader could not have written. A site that already exists keeps its settings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from discuss.errors import Invalid
+from discuss.extensions import db
+from discuss.models import Comment, Flag, Site, Thread, Vote
+from discuss.services.export import (
+    CHILD_SKIP,
+    COMMENT_SKIP,
+    FORMAT,
+    SITE_SKIP,
+    THREAD_SKIP,
+    VERSION,
+    from_json,
+)
+from discuss.services.imports.common import ImportFailed, Progress
+from discuss.services.imports.writer import (
+    ImportReport,
+    ImportWriter,
+    IncomingComment,
+    IncomingThread,
+    Matching,
+)
+from discuss.services.sites import SLUG_PATTERN, find_site, normalise_origins
+from discuss.text import clean_html, render_markdown
+
+_TYPED = {item.name for item in fields(IncomingComment)}
+_TREE = ("id", "parent_id", "root_id", "depth")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise ImportFailed(path, f"the JSON is malformed at line {error.lineno}, column "
+                                 f"{error.colno} ({error.msg})") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(path, "the file is not UTF-8 text") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImportFailed(path, "this is not a discuss export (no \"format\": \"discuss-export\")")
+    if data.get("version") != VERSION:
+        raise ImportFailed(path, f"export version {data.get('version')!r} is not supported "
+                                 f"(this discuss reads version {VERSION})")
+    if not isinstance(data.get("threads"), list):
+        raise ImportFailed(path, "\"threads\" must be a list")
+    return data
+
+
+def _create_site(path: Path, slug: str, record: Any) -> Site:
+    if not SLUG_PATTERN.match(slug):
+        raise Invalid("Invalid site slug.", {"slug": ["Use a-z, 0-9 and dashes, up to 63."]})
+    values = from_json(Site, record, SITE_SKIP, "site")
+    values.pop("slug", None)
+    try:
+        values["origins"] = normalise_origins(values.get("origins") or [])
+    except Invalid as error:
+        raise ImportFailed(path, f"site.origins: {error.errors['origins'][0]}") from None
+    site = Site(slug=slug, **values)
+    db.session.add(site)
+    db.session.flush()
+    return site
+
+
+def _thread(record: Any, where: str) -> tuple[IncomingThread, list[Any]]:
+    if not isinstance(record, dict):
+        raise ValueError(f"{where} must be an object")
+    comments = record.get("comments", [])
+    if not isinstance(comments, list):
+        raise ValueError(f"{where}.comments must be a list")
+    values = from_json(Thread, {k: v for k, v in record.items() if k != "comments"},
+                       THREAD_SKIP, where, required=("key",))
+    values.pop("comment_count", None)  # recounted from the comments themselves
+    thread = IncomingThread(key=values.pop("key"), url=values.pop("url", None),
+                            title=values.pop("title", None),
+                            created_at=values.pop("created_at", None),
+                            locked=values.pop("locked", False), extra=values)
+    return thread, comments
+
+
+def _export_id(value: Any, where: str, nullable: bool) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{where} must be an integer")
+    return str(value)
+
+
+def _comment(record: Any, where: str) -> IncomingComment:
+    if not isinstance(record, dict):
+        raise ValueError(f"{where} must be an object")
+    body = {k: v for k, v in record.items() if k not in ("votes", "flags", *_TREE)}
+    values = from_json(Comment, body, COMMENT_SKIP | set(_TREE), where,
+                       required=("status", "body_source", "created_at"))
+    checks = values.get("checks", [])
+    if not isinstance(checks, list) or not all(isinstance(item, dict) for item in checks):
+        raise ValueError(f"{where}.checks must be a list of objects")
+    html = values.get("body_html")
+    values["body_html"] = clean_html(html) if html is not None else render_markdown(
+        values["body_source"])
+    children: dict[str, list[dict[str, Any]]] = {}
+    for name, model in (("votes", Vote), ("flags", Flag)):
+        items = record.get(name, [])
+        if not isinstance(items, list):
+            raise ValueError(f"{where}.{name} must be a list")
+        children[name] = [from_json(model, item, CHILD_SKIP, f"{where}.{name}[{index}]")
+                          for index, item in enumerate(items)]
+    return IncomingComment(
+        source_id=str(_export_id(record.get("id"), f"{where}.id", nullable=False)),
+        parent_source_id=_export_id(record.get("parent_id"), f"{where}.parent_id", True),
+        **{k: v for k, v in values.items() if k in _TYPED},
+        votes=children["votes"], flags=children["flags"],
+        extra={k: v for k, v in values.items() if k not in _TYPED},
+    )
+
+
+def read(path: Path, site_slug: str, report: ImportReport, progress: Progress) -> None:
+    """Restore an export into the site, creating the site from the export when it is missing."""
+    data = _read_json(path)
+    site = find_site(site_slug)
+    try:
+        if site is None:
+            site = _create_site(path, site_slug, data.get("site"))
+            report.site_created = True
+        writer = ImportWriter(site, "discuss", report, Matching.CONTENT)
+        total = sum(len(t.get("comments") or []) for t in data["threads"] if isinstance(t, dict))
+        done = 0
+        for index, record in enumerate(data["threads"]):
+            thread, comments = _thread(record, f"threads[{index}]")
+            writer.ensure_thread(thread)
+            for position, item in enumerate(comments):
+                writer.add(thread, _comment(item, f"threads[{index}].comments[{position}]"))
+            done += len(comments)
+            progress(done, total)
+        writer.finish()
+    except ValueError as error:
+        raise ImportFailed(path, str(error)) from None
