@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class _ProgressBar:
     def update(self, done: int, total: int) -> None:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, show_percent=True,
-                                         file=click.get_text_stream("stderr"))
+                                         file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(max(done - self.done, 0))
         self.done = max(done, self.done)
@@ -119,10 +120,8 @@ def export_command(site_slug: str, output: Path | None) -> None:
     chunks = export.export_site(site_slug)
     try:
         if output is None:
-            stream = click.get_binary_stream("stdout")
             for chunk in chunks:
-                stream.write(chunk.encode("utf-8"))
-            stream.flush()
+                click.echo(chunk.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
             return
         partial = output.with_name(output.name + ".partial")
         try:
@@ -134,6 +133,8 @@ def export_command(site_slug: str, output: Path | None) -> None:
             partial.unlink(missing_ok=True)
     except DomainError as error:
         _fail(error)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from None
     click.echo(f"exported site {site_slug} to {output}", err=True)
 
 
