@@ -33,7 +33,7 @@ from discuss.services.imports.writer import (
     Matching,
 )
 from discuss.services.sites import SLUG_PATTERN, find_site, normalise_origins
-from discuss.text import clean_html, render_markdown
+from discuss.text import clean_html
 
 _TYPED = {item.name for item in fields(IncomingComment)}
 _TREE = ("id", "parent_id", "root_id", "depth")
@@ -106,9 +106,8 @@ def _comment(record: Any, where: str) -> IncomingComment:
     checks = values.get("checks", [])
     if not isinstance(checks, list) or not all(isinstance(item, dict) for item in checks):
         raise ValueError(f"{where}.checks must be a list of objects")
-    html = values.get("body_html")
-    values["body_html"] = clean_html(html) if html is not None else render_markdown(
-        values["body_source"])
+    if values.get("body_html") is not None:
+        values["body_html"] = clean_html(values["body_html"])
     children: dict[str, list[dict[str, Any]]] = {}
     for name, model in (("votes", Vote), ("flags", Flag)):
         items = record.get(name, [])

@@ -1,7 +1,7 @@
 """Disqus XML exports: ``<thread dsq:id>`` articles, then ``<post dsq:id>`` comments.
 
-Posts name their thread and parent by ``dsq:id``. Messages are HTML: they become our
-Markdown source and are rendered through ``discuss.text`` like any comment.
+Posts name their thread and parent by ``dsq:id``. Messages are HTML: the writer turns them
+into our Markdown source and renders that through ``discuss.text`` like any comment.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ from discuss.services.imports.common import (
     parse_time,
     thread_key,
 )
-from discuss.services.imports.writer import ImportWriter, IncomingComment, IncomingThread
-from discuss.text import markdown_from_html, render_markdown
+from discuss.services.imports.writer import (
+    ForeignHtml,
+    ImportWriter,
+    IncomingComment,
+    IncomingThread,
+)
 
 _RECORDS = frozenset({"thread", "post"})
 
@@ -58,13 +62,11 @@ def _status(element: Element) -> CommentStatus:
 
 def _post(path: Path, element: Element, post_id: str) -> IncomingComment:
     author = child(element, "author")
-    source = markdown_from_html(child_text(element, "message"))
     return IncomingComment(
         source_id=post_id,
         parent_source_id=attribute(child(element, "parent"), "id") or None,
         status=_status(element),
-        body_source=source,
-        body_html=render_markdown(source),
+        body_source=ForeignHtml(child_text(element, "message")),
         created_at=parse_time(path, child_text(element, "createdAt"), f"post {post_id}"),
         author_name=clean_text(child_text(author, "name") or child_text(author, "username"), 100),
         author_email=clean_email(child_text(author, "email")),

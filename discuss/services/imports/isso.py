@@ -24,7 +24,6 @@ from discuss.services.imports.common import (
     clean_url,
 )
 from discuss.services.imports.writer import ImportWriter, IncomingComment, IncomingThread
-from discuss.text import render_markdown
 
 _MODES = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING, 4: CommentStatus.DELETED}
 _COLUMNS = ("tid", "id", "parent", "created", "modified", "mode", "remote_addr", "text",
@@ -65,8 +64,7 @@ def _comment(path: Path, row: sqlite3.Row, writer: ImportWriter) -> IncomingComm
         source_id=str(row["id"]),
         parent_source_id=str(row["parent"]) if row["parent"] is not None else None,
         status=status,
-        body_source=text,
-        body_html=render_markdown(text),
+        body_source=text,  # Markdown: the writer renders it with render_markdown
         created_at=_moment(path, row["created"], f"comment {row['id']}"),
         edited_at=_moment(path, modified, f"comment {row['id']}") if modified else None,
         author_name=clean_text(row["author"], 100),

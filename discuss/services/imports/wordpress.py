@@ -1,8 +1,9 @@
 """WordPress WXR exports: each ``<item>`` (a post or page) carries its ``<wp:comment>`` entries.
 
 Comment content is WordPress's own mix of text and HTML, where a blank line starts a
-paragraph and a newline breaks a line; it becomes our Markdown source and is rendered
-through ``discuss.text``. Pingbacks and trackbacks are not reader comments and are skipped.
+paragraph and a newline breaks a line; the writer turns it into our Markdown source and
+renders that through ``discuss.text``. Pingbacks and trackbacks are not reader comments and
+are skipped.
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ from discuss.services.imports.common import (
     parse_time,
     thread_key,
 )
-from discuss.services.imports.writer import ImportWriter, IncomingComment, IncomingThread
-from discuss.text import markdown_from_html, render_markdown
+from discuss.services.imports.writer import (
+    ForeignHtml,
+    ImportWriter,
+    IncomingComment,
+    IncomingThread,
+)
 
 _STATUSES = {
     "1": CommentStatus.APPROVED,
@@ -81,13 +86,11 @@ def _comment(path: Path, element: Element, writer: ImportWriter) -> IncomingComm
         writer.warn(f"comment {comment_id} has status {approved!r}; imported as pending")
         status = CommentStatus.PENDING
     parent = child_text(element, "comment_parent")
-    source = markdown_from_html(child_text(element, "comment_content"), newlines_break=True)
     return IncomingComment(
         source_id=comment_id,
         parent_source_id=parent if parent not in ("", "0") else None,
         status=status,
-        body_source=source,
-        body_html=render_markdown(source),
+        body_source=ForeignHtml(child_text(element, "comment_content"), newlines_break=True),
         created_at=parse_time(path, _date(element, "comment", f"comment {comment_id}", writer),
                               f"comment {comment_id}"),
         author_name=clean_text(child_text(element, "comment_author"), 100),

@@ -33,6 +33,7 @@ from discuss.models import (
 )
 from discuss.services.comments import _avatar, _body_hash  # the same rules as a posted comment
 from discuss.services.threads import find_thread, record_change
+from discuss.text import markdown_from_html, render_markdown
 
 BATCH_SIZE = 500
 ORIGIN_FIELD = "import_origin"
@@ -60,16 +61,27 @@ class IncomingThread:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ForeignHtml:
+    """A body in another system's HTML; it becomes Markdown only if the comment is written."""
+
+    html: str
+    newlines_break: bool = False
+
+
 @dataclass
 class IncomingComment:
-    """One comment from a file; ``source_id``/``parent_source_id`` are the file's own ids."""
+    """One comment from a file; ``source_id``/``parent_source_id`` are the file's own ids.
+
+    ``body_html`` None means: render ``body_source`` with ``render_markdown`` when written.
+    """
 
     source_id: str
     parent_source_id: str | None
     status: CommentStatus
-    body_source: str
-    body_html: str
+    body_source: str | ForeignHtml
     created_at: datetime
+    body_html: str | None = None
     author_name: str | None = None
     author_email: str | None = None
     author_url: str | None = None
@@ -110,7 +122,7 @@ class ImportReport:
         return sum(self.imported.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class _New:
     thread_id: int
     source_id: str
@@ -133,7 +145,6 @@ class ImportWriter:
         self.ids: dict[Identity, int] = {}
         self.positions: dict[int, tuple[int, int | None, int]] = {}
         self.identity_of: dict[str, Identity] = {}
-        self.queued: set[Identity] = set()
         self.buffer: list[tuple[IncomingComment, Identity, dict[str, Any]]] = []
         self.new: dict[int, _New] = {}
         self._load_known()
@@ -199,25 +210,31 @@ class ImportWriter:
             self.warn(f"comment {comment.source_id} appears twice in the file; kept the first")
             self.report.skipped += 1
             return
-        row = self._row(thread_id, comment)
-        identity = self._identity(thread_id, comment.source_id, row)
+        identity = self._identity(thread_id, comment)
         self.identity_of[comment.source_id] = identity
-        if identity in self.ids or identity in self.queued:
+        if identity in self.ids:
             self.report.already_present += 1
             return
-        self.queued.add(identity)
-        self.buffer.append((comment, identity, row))
+        self.ids[identity] = 0  # queued; the real id comes with the batch insert
+        self.buffer.append((comment, identity, self._row(thread_id, comment)))
         if len(self.buffer) >= BATCH_SIZE:
             self._flush()
 
-    def _identity(self, thread_id: int, source_id: str, row: dict[str, Any]) -> Identity:
+    def _identity(self, thread_id: int, comment: IncomingComment) -> Identity:
         if self.matching is Matching.ORIGIN:
-            return (thread_id, source_id)
-        return (thread_id, row["created_at"].isoformat(), row["author_name"], row["body_hash"])
+            return (thread_id, comment.source_id)
+        assert isinstance(comment.body_source, str)
+        body_hash = comment.body_hash
+        if body_hash is None:
+            body_hash = _body_hash(comment.body_source)
+        return (thread_id, comment.created_at.isoformat(), comment.author_name, body_hash)
 
     def _row(self, thread_id: int, comment: IncomingComment) -> dict[str, Any]:
         people = {name: (getattr(comment, name) or "")[:limit] or None
                   for name, limit in _LIMITS.items()}
+        source = comment.body_source
+        if isinstance(source, ForeignHtml):  # the one path: HTML -> our Markdown -> bleach
+            source = markdown_from_html(source.html, newlines_break=source.newlines_break)
         checks = list(comment.checks)
         if self.matching is Matching.ORIGIN:
             checks.append({
@@ -234,9 +251,11 @@ class ImportWriter:
             "status": comment.status, **people,
             "avatar": comment.avatar if comment.avatar is not None else _avatar(
                 people["author_email"], people["author_name"], people["author_ip"]),
-            "body_source": comment.body_source, "body_html": comment.body_html,
+            "body_source": source,
+            "body_html": comment.body_html if comment.body_html is not None
+            else render_markdown(source),
             "body_hash": comment.body_hash if comment.body_hash is not None
-            else _body_hash(comment.body_source),
+            else _body_hash(source),
             "notify_replies": comment.notify_replies, "checks": checks,
             "likes": max(comment.likes, 0), "dislikes": max(comment.dislikes, 0),
             "flag_count": max(comment.flag_count, 0),
