@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Site, Thread, Vote
+from discuss.models import Comment, Flag, Thread, Vote
 from discuss.models.base import UTCDateTime
 from discuss.services.sites import get_site
 
@@ -30,6 +30,7 @@ THREAD_SKIP = frozenset({"id", "site_id", "version"})
 COMMENT_SKIP = frozenset({"thread_id"})
 CHILD_SKIP = frozenset({"id", "comment_id"})
 _THREADS_PER_QUERY = 200
+_COMMENTS_PER_QUERY = 1000
 
 
 def columns(model: type) -> dict[str, sa.Column]:
@@ -105,10 +106,10 @@ def from_json(model: type, data: Any, skip: frozenset[str], where: str,
     return {key: _load(known[key], value, f"{where}.{key}") for key, value in data.items()}
 
 
-def _children(model: type[Vote] | type[Flag], thread_ids: list[int]) -> dict[int, list[Any]]:
+def _children(model: type[Vote] | type[Flag], comment_ids: list[int]) -> dict[int, list[Any]]:
     rows = db.session.execute(
-        sa.select(model).join(Comment, Comment.id == model.comment_id)
-        .where(Comment.thread_id.in_(thread_ids)).order_by(model.comment_id, model.id)
+        sa.select(model).where(model.comment_id.in_(comment_ids))
+        .order_by(model.comment_id, model.id)
     ).scalars()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -116,44 +117,64 @@ def _children(model: type[Vote] | type[Flag], thread_ids: list[int]) -> dict[int
     return grouped
 
 
-def _thread_records(site: Site) -> Iterator[dict[str, Any]]:
+def _comment_records(thread_ids: list[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(thread id, record) for every comment of these threads, a bounded page at a time."""
+    last = (0, 0)
+    while True:
+        page = db.session.execute(
+            sa.select(Comment).options(lazyload(Comment.thread))
+            .where(Comment.thread_id.in_(thread_ids),
+                   sa.tuple_(Comment.thread_id, Comment.id) > sa.tuple_(*last))
+            .order_by(Comment.thread_id, Comment.id).limit(_COMMENTS_PER_QUERY)
+        ).scalars().all()
+        if not page:
+            return
+        last = (page[-1].thread_id, page[-1].id)
+        ids = [comment.id for comment in page]
+        votes, flags = _children(Vote, ids), _children(Flag, ids)
+        records = [(comment.thread_id, {**to_json(comment, COMMENT_SKIP),
+                                        "votes": votes.get(comment.id, []),
+                                        "flags": flags.get(comment.id, [])})
+                   for comment in page]
+        db.session.expunge_all()  # memory stays flat however big the site
+        yield from records
+
+
+def _thread_chunks(site_id: int) -> Iterator[str]:
+    """Each thread as one JSON line, written as its comments stream by."""
     last_id = 0
+    separator = "\n"
     while True:
         threads = db.session.execute(
-            sa.select(Thread).where(Thread.site_id == site.id, Thread.id > last_id)
+            sa.select(Thread).where(Thread.site_id == site_id, Thread.id > last_id)
             .order_by(Thread.id).limit(_THREADS_PER_QUERY)
         ).scalars().all()
         if not threads:
             return
         last_id = threads[-1].id
-        ids = [thread.id for thread in threads]
-        comments: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        votes, flags = _children(Vote, ids), _children(Flag, ids)
-        for comment in db.session.execute(
-            sa.select(Comment).options(lazyload(Comment.thread))
-            .where(Comment.thread_id.in_(ids)).order_by(Comment.id)
-        ).scalars():
-            record = to_json(comment, COMMENT_SKIP)
-            record["votes"] = votes.get(comment.id, [])
-            record["flags"] = flags.get(comment.id, [])
-            comments[comment.thread_id].append(record)
-        for thread in threads:
-            yield {**to_json(thread, THREAD_SKIP), "comments": comments.get(thread.id, [])}
-        db.session.expunge_all()  # keep memory flat on big sites
+        heads = [(thread.id, json.dumps(to_json(thread, THREAD_SKIP), ensure_ascii=False))
+                 for thread in threads]
+        comments = _comment_records([thread_id for thread_id, _ in heads])
+        pending = next(comments, None)
+        for thread_id, head in heads:
+            yield f'{separator}{head[:-1]}, "comments": ['
+            separator, between = ",\n", ""
+            while pending is not None and pending[0] == thread_id:
+                yield between + json.dumps(pending[1], ensure_ascii=False)
+                between = ", "
+                pending = next(comments, None)
+            yield "]}"
 
 
 def export_site(slug: str) -> Iterator[str]:
-    """The site's backup as JSON text in pieces, one thread per line, read in one snapshot."""
+    """The site's backup as JSON text in pieces (a thread per line), read in one snapshot."""
     if db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     try:
         site = get_site(slug)
         yield (f'{{"format": "{FORMAT}", "version": {VERSION},\n"site": '
                f"{json.dumps(to_json(site, SITE_SKIP), ensure_ascii=False)},\n\"threads\": [")
-        separator = "\n"
-        for record in _thread_records(site):
-            yield separator + json.dumps(record, ensure_ascii=False)
-            separator = ",\n"
+        yield from _thread_chunks(site.id)
         yield "\n]}\n"
     finally:
         db.session.rollback()
