@@ -107,3 +107,35 @@ def test_dry_run_writes_nothing(app, site, cli):
     assert result.exit_code == 0, result.output
     assert "would import 9 comments" in result.stdout and "nothing was written" in result.stdout
     assert stored(app) == []
+
+
+def test_odd_trees_are_repaired_with_warnings(app, site, cli, tmp_path, thread_page):
+    def post(dsq_id: str, thread: str, parent: str | None, text: str) -> str:
+        reference = f'<parent dsq:id="{parent}"/>' if parent else ""
+        return (f'<post dsq:id="{dsq_id}"><message><![CDATA[<p>{text}</p>]]></message>'
+                "<createdAt>2024-01-02T10:00:00Z</createdAt><isDeleted>false</isDeleted>"
+                f"<isSpam>false</isSpam><author><name>{text}</name></author>"
+                f'<thread dsq:id="{thread}"/>{reference}</post>')
+
+    path = tmp_path / "odd.xml"
+    path.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        + post("1", "10", "2", "Loop A") + post("2", "10", "1", "Loop B")
+        + post("5", "20", "1", "Other thread")
+        + post("3", "10", None, "Once") + post("3", "10", None, "Same id again")
+        + post("4", "99", None, "Unknown thread")
+        + '<thread dsq:id="10"><link>https://x.example/ten</link></thread>'
+        + '<thread dsq:id="20"><link>https://x.example/twenty</link></thread></disqus>',
+        encoding="utf-8")
+    result = cli("import", "disqus", path, "--site", "news")
+    assert result.exit_code == 0, result.output
+    assert "is part of a reply loop" in result.stderr
+    assert "comment 5 answers 1, which is in another thread" in result.stderr
+    assert "comment 3 appears twice in the file" in result.stderr
+    assert "post(s) belong to thread '99'" in result.stderr
+    assert "imported 4 comments" in result.stdout and "2 skipped" in result.stdout
+    loop, once = thread_page("/ten")["comments"]  # posts may come before their thread
+    assert once["author"]["name"] == "Once"
+    assert loop["author"]["name"] == "Loop A"
+    assert loop["replies"][0]["author"]["name"] == "Loop B"
+    assert thread_page("/twenty")["comments"][0]["parent_id"] is None
