@@ -130,10 +130,10 @@ class _TreeBuilder(HTMLParser):
             if not self.dropping:
                 self.stack[-1].children.append(node)
             return
-        if len(self.stack) > _MAX_NESTING:
-            return
-        if tag in _DROP:
+        if tag in _DROP:  # tracked at any depth, so its content is never kept
             self.dropping += 1
+        elif len(self.stack) > _MAX_NESTING:
+            return
         elif not self.dropping:
             self.stack[-1].children.append(node)
         self.stack.append(node)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from discuss.text import clean_html, markdown_from_html, render_markdown
 from tests.test_text import assert_harmless
@@ -26,6 +31,7 @@ from tests.test_text import assert_harmless
     ("<code>a &lt; b</code>", "`a < b`"),
     ("<p>one<br><br>two</p>", "one\n\ntwo"),
     ("<div>" * 200 + "deep" + "</div>" * 200, "deep"),
+    ("<div>" * 100 + "<script>alert(1)</script>x" + "</div>" * 100, "x"),
 ])
 def test_conversion(html, markdown):
     assert markdown_from_html(html) == markdown
@@ -60,3 +66,36 @@ def test_clean_html_keeps_our_html_and_strips_the_rest():
     tampered = clean_html('<p onclick="x()">hi<script>alert(1)</script></p><img src=x>')
     assert_harmless(tampered)
     assert "<script" not in tampered
+
+
+_PIECES = ["<p>", "</p>", "<a href='https://a.example/x'>", "<a href='javascript:x'>", "</a>",
+           "<b>", "</b>", "<em>", "</em>", "<ul>", "<li>", "</ul>", "<ol start=3>", "<pre>",
+           "</pre>", "<code>", "</code>", "<blockquote>", "</blockquote>", "<br>", "<script>",
+           "</script>", "<img src=https://i.example/p.png alt=pic>", "<div>", "</div>", "\n",
+           "\n\n", " ", "text", "*", "_", "`", "[", "]", "(", ")", "#", "-", "1.", ">", "&amp;",
+           "&lt;", "~", "\\", "é", "東京"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join), st.booleans())
+def test_any_mix_of_tags_converts_to_harmless_html(html, newlines_break):
+    rendered = render_markdown(markdown_from_html(html, newlines_break=newlines_break))
+    assert_harmless(rendered)
+    assert "javascript" not in rendered and "<script" not in rendered
+
+
+_TEXT = ["text", "*", "**", "_", "__", "`", "``", "[", "]", "(", ")", "#", "-", "- ", "1.", "1)",
+         ">", "&amp;", "&lt;", "&gt;", "~", "~~", "\\", "é", " ", "!", "&#", "&copy;", "+", "=",
+         "a_b", "4. ", "https://x.example/a_b"]
+
+
+def _visible(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TEXT), max_size=25).map("".join))
+def test_escaping_keeps_the_visible_text(text):
+    """Markdown's special characters in imported text show up as the text, never as markup."""
+    rendered = render_markdown(markdown_from_html(text))
+    assert _visible(rendered) == " ".join(unescape(text).split())
