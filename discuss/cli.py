@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.errors import DomainError
-from discuss.services import demo, export, imports, sites
+from discuss.services import demo, export, imports, privacy, sites
 
 
 def _fail(error: DomainError) -> None:
@@ -138,12 +138,45 @@ def export_command(site_slug: str, output: Path | None) -> None:
     click.echo(f"exported site {site_slug} to {output}", err=True)
 
 
+@click.group("privacy", cls=AppGroup)
+def privacy_group() -> None:
+    """Personal data: retention and erasure."""
+
+
+@privacy_group.command("retention")
+def retention_command() -> None:
+    """Anonymise old IPs and purge old spam, per DISCUSS_IP_ANONYMIZE_DAYS / _SPAM_RETENTION_DAYS.
+
+    Run it daily from cron or a systemd timer.
+    """
+    settings = current_app.config["DISCUSS"]
+    report = privacy.apply_retention(settings.ip_anonymize_days, settings.spam_retention_days)
+    click.echo(f"anonymised {report.anonymised} comment(s); purged {report.purged_spam} spam")
+
+
+@privacy_group.command("erase")
+@click.option("--email", required=True, help="The author's email address.")
+@click.option("--delete-comments", is_flag=True, help="Withdraw their comments as well.")
+def erase_command(email: str, delete_comments: bool) -> None:
+    """Erase one person's personal data from every comment they wrote."""
+    try:
+        count = privacy.erase_person(email, delete_comments)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"erased personal data from {count} comment(s)")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
+    from discuss.cli_spam import checks_command, spam_group
+
+    sites_group.add_command(checks_command)
     app.cli.add_command(sites_group)
+    app.cli.add_command(spam_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(privacy_group)
 
 
 def _create_app() -> Flask:

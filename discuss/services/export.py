@@ -1,9 +1,10 @@
 """A site's full backup as JSON: settings, threads, and comments with every stored field.
 
-The export is the operator's backup, so it holds personal data (emails, IPs) and checks as
-stored; ``discuss import discuss`` reads it back. Fields are taken from the models' columns,
-so a column added later is exported and restored without touching this module. Comments keep
-their export ``id`` and ``parent_id`` so replies find their parents again on import.
+The export is the operator's backup, so it holds personal data (emails, IPs), checks as
+stored and what the learning spam checks have learnt; ``discuss import discuss`` reads it
+back. Fields are taken from the models' columns, so a column added later is exported and
+restored without touching this module. Comments keep their export ``id`` and ``parent_id``
+so replies find their parents again on import.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Thread, Vote
+from discuss.models import Comment, Flag, SpamToken, Thread, Vote
 from discuss.models.base import UTCDateTime
 from discuss.services.sites import get_site
 
@@ -29,8 +30,10 @@ SITE_SKIP = frozenset({"id"})
 THREAD_SKIP = frozenset({"id", "site_id", "version"})
 COMMENT_SKIP = frozenset({"thread_id"})
 CHILD_SKIP = frozenset({"id", "comment_id"})
+TOKEN_SKIP = frozenset({"id", "site_id"})
 _THREADS_PER_QUERY = 200
 _COMMENTS_PER_QUERY = 1000
+_TOKENS_PER_QUERY = 5000
 
 
 def columns(model: type) -> dict[str, sa.Column]:
@@ -140,6 +143,24 @@ def _comment_records(thread_ids: list[int]) -> Iterator[tuple[int, dict[str, Any
         yield from records
 
 
+def _token_chunks(site_id: int) -> Iterator[str]:
+    """What the site's learning spam checks have learnt, so a restore keeps their judgement."""
+    last_id = 0
+    separator = ""
+    while True:
+        tokens = db.session.execute(
+            sa.select(SpamToken).where(SpamToken.site_id == site_id, SpamToken.id > last_id)
+            .order_by(SpamToken.id).limit(_TOKENS_PER_QUERY)
+        ).scalars().all()
+        if not tokens:
+            return
+        last_id = tokens[-1].id
+        yield separator + ",\n".join(json.dumps(to_json(token, TOKEN_SKIP), ensure_ascii=False)
+                                     for token in tokens)
+        separator = ",\n"
+        db.session.expunge_all()
+
+
 def _thread_chunks(site_id: int) -> Iterator[str]:
     """Each thread as one JSON line, written as its comments stream by."""
     last_id = 0
@@ -173,8 +194,12 @@ def export_site(slug: str) -> Iterator[str]:
     try:
         site = get_site(slug)
         yield (f'{{"format": "{FORMAT}", "version": {VERSION},\n"site": '
-               f"{json.dumps(to_json(site, SITE_SKIP), ensure_ascii=False)},\n\"threads\": [")
-        yield from _thread_chunks(site.id)
+               f"{json.dumps(to_json(site, SITE_SKIP), ensure_ascii=False)},\n"
+               '"spam_tokens": [\n')
+        site_id = site.id
+        yield from _token_chunks(site_id)
+        yield '],\n"threads": ['
+        yield from _thread_chunks(site_id)
         yield "\n]}\n"
     finally:
         db.session.rollback()

@@ -2,7 +2,8 @@
 
 Everything stored comes back as it was, ids aside; stored HTML is passed through the
 allowlist again (our own rendering comes out unchanged), so a tampered backup cannot bring
-in markup a reader could not have written. A site that already exists keeps its settings.
+in markup a reader could not have written. A site that already exists keeps its settings
+and what its spam checks have learnt; a new one gets both from the export.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from discuss.errors import Invalid
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Site, Thread, Vote
+from discuss.models import Comment, Flag, Site, SpamToken, Thread, Vote
 from discuss.services.export import (
     CHILD_SKIP,
     COMMENT_SKIP,
     FORMAT,
     SITE_SKIP,
     THREAD_SKIP,
+    TOKEN_SKIP,
     VERSION,
     from_json,
 )
@@ -55,6 +59,8 @@ def _read_json(path: Path) -> dict[str, Any]:
                                  f"(this discuss reads version {VERSION})")
     if not isinstance(data.get("threads"), list):
         raise ImportFailed(path, "\"threads\" must be a list")
+    if not isinstance(data.get("spam_tokens", []), list):
+        raise ImportFailed(path, "\"spam_tokens\" must be a list")
     return data
 
 
@@ -71,6 +77,25 @@ def _create_site(path: Path, slug: str, record: Any) -> Site:
     db.session.add(site)
     db.session.flush()
     return site
+
+
+def _restore_tokens(site: Site, records: list[Any]) -> None:
+    """A new site gets back what its learning spam checks knew."""
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for index, record in enumerate(records):
+        values = from_json(SpamToken, record, TOKEN_SKIP, f"spam_tokens[{index}]",
+                           required=("namespace", "token"))
+        key = (values["namespace"], values["token"])
+        if key in seen:
+            raise ValueError(f"spam_tokens[{index}] repeats {key[0]}/{key[1]}")
+        seen.add(key)
+        rows.append({"spam": 0, "ham": 0, **values, "site_id": site.id})
+        if len(rows) >= 1000:
+            db.session.execute(sa.insert(SpamToken), rows)
+            rows = []
+    if rows:
+        db.session.execute(sa.insert(SpamToken), rows)
 
 
 def _thread(record: Any, where: str) -> tuple[IncomingThread, list[Any]]:
@@ -131,6 +156,7 @@ def read(path: Path, site_slug: str, report: ImportReport, progress: Progress) -
     try:
         if site is None:
             site = _create_site(path, site_slug, data.get("site"))
+            _restore_tokens(site, data.get("spam_tokens", []))
             report.site_created = True
         writer = ImportWriter(site, "discuss", report, Matching.CONTENT)
         total = sum(len(t.get("comments") or []) for t in data["threads"] if isinstance(t, dict))
