@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Site, Thread, Vote
+from discuss.models import Comment, Flag, Site, SpamToken, Thread, Vote
 from tests.imports.conftest import SAMPLES
 
 FERRY = "/2024/03/ferry-timetable/"
@@ -18,7 +18,8 @@ def _busy_site(app, make_site, post_comment, client, cli) -> None:
     """A site with settings, widget comments, edits, deletions, votes, flags and imports."""
     make_site("news", origins=("https://news.example", "https://m.news.example"),
               max_depth=3, language="de", privacy_url="https://news.example/privacy",
-              require_email=False, spam_checks=[{"name": "links", "options": {"max": 2}}],
+              require_email=False, spam_checks=[{"name": "honeypot"},
+                                                 {"name": "links", "trial": True}],
               edit_window_seconds=600, flag_threshold=5)
     first = post_comment("First! With a [link](https://example.org).", thread="article-1",
                          author_email="Ann@Example.org", thread_title="An article",
@@ -45,6 +46,11 @@ def _busy_site(app, make_site, post_comment, client, cli) -> None:
     with app.app_context():
         db.session.execute(sa.update(Thread).where(Thread.key == "article-1")
                            .values(locked=True))
+        site_id = db.session.scalar(sa.select(Site.id).where(Site.slug == "news"))
+        db.session.execute(sa.insert(SpamToken), [  # what a learning check has seen so far
+            {"site_id": site_id, "namespace": "bayes", "token": "", "spam": 3, "ham": 9},
+            {"site_id": site_id, "namespace": "bayes", "token": "casino", "spam": 3, "ham": 0},
+        ])
         db.session.commit()
 
 
@@ -75,6 +81,7 @@ def _drop_site(app, slug: str) -> None:
                            .values(parent_id=None))
         db.session.execute(sa.delete(Comment).where(Comment.thread_id.in_(threads)))
         db.session.execute(sa.delete(Thread).where(Thread.site_id == site_id))
+        db.session.execute(sa.delete(SpamToken).where(SpamToken.site_id == site_id))
         db.session.execute(sa.delete(Site).where(Site.id == site_id))
         db.session.commit()
 
@@ -117,6 +124,8 @@ def test_export_holds_every_stored_field(app, make_site, post_comment, client, c
     assert reply["body_source"] == "A reply, edited." and reply["edited_at"] is not None
     assert reply["parent_id"] == first["id"] and reply["depth"] == 1
     assert gone["status"] == "deleted"
+    assert {"namespace": "bayes", "token": "casino", "spam": 3, "ham": 0} in export["spam_tokens"]
+    assert [check["name"] for check in export["site"]["spam_checks"]] == ["honeypot", "links"]
     statuses = {c["status"] for t in export["threads"] for c in t["comments"]}
     assert statuses == {"approved", "pending", "spam", "deleted"}
 
@@ -137,6 +146,7 @@ def test_restore_into_an_emptied_site_gives_the_same_export(app, make_site, post
     assert "(site created)" in result.stdout
     after = _export(cli, "news")
     assert after["site"] == before["site"]
+    assert after["spam_tokens"] == before["spam_tokens"] and len(after["spam_tokens"]) == 2
     assert _without_ids(after) == _without_ids(before)
     restored = _listing(client, "news", FERRY)
     assert restored == listing_before and len(restored["comments"]) == 3
@@ -167,4 +177,6 @@ def test_an_existing_site_keeps_its_settings(app, make_site, post_comment, clien
     path.write_text(json.dumps(_export(cli, "news")), encoding="utf-8")
     make_site("other", max_depth=7)
     assert cli("import", "discuss", path, "--site", "other").exit_code == 0
-    assert _export(cli, "other")["site"]["max_depth"] == 7
+    other = _export(cli, "other")
+    assert other["site"]["max_depth"] == 7 and other["spam_tokens"] == []
+    assert len(other["threads"]) == len(_export(cli, "news")["threads"])
