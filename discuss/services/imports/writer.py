@@ -223,10 +223,10 @@ class ImportWriter:
     def _identity(self, thread_id: int, comment: IncomingComment) -> Identity:
         if self.matching is Matching.ORIGIN:
             return (thread_id, comment.source_id)
-        assert isinstance(comment.body_source, str)
         body_hash = comment.body_hash
-        if body_hash is None:
-            body_hash = _body_hash(comment.body_source)
+        if body_hash is None:  # our own export always carries it; this is for hand-made files
+            source = comment.body_source
+            body_hash = _body_hash(source if isinstance(source, str) else source.html)
         return (thread_id, comment.created_at.isoformat(), comment.author_name, body_hash)
 
     def _row(self, thread_id: int, comment: IncomingComment) -> dict[str, Any]:
