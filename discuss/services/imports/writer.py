@@ -243,7 +243,7 @@ class ImportWriter:
                 "score": 0.0,
                 "reason": f"Imported from {self.source} (comment {comment.source_id}), "
                           f"{comment.status.value} there.",
-                "trial": True,
+                "trial": False,  # not a check's guess: the source's own decision
                 ORIGIN_FIELD: {"source": self.source, "id": comment.source_id},
             })
         row: dict[str, Any] = {
