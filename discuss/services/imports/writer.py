@@ -36,6 +36,7 @@ from discuss.services.threads import find_thread, record_change
 from discuss.text import markdown_from_html, render_markdown
 
 BATCH_SIZE = 500
+_LOAD_BATCH = 2000  # rows read at a time when looking for earlier imports
 ORIGIN_FIELD = "import_origin"
 _VERDICT_BY_STATUS = {CommentStatus.SPAM: "spam", CommentStatus.PENDING: "unsure"}
 _LIMITS = {"author_name": 100, "author_email": 254, "author_url": 500, "author_ip": 45,
@@ -160,7 +161,8 @@ class ImportWriter:
         if self.matching is Matching.ORIGIN:
             query = base.add_columns(Comment.checks).where(
                 sa.cast(Comment.checks, sa.Text).like(f'%"{ORIGIN_FIELD}"%'))
-            for cid, tid, root, depth, checks in db.session.execute(query):
+            for cid, tid, root, depth, checks in db.session.execute(
+                    query.execution_options(yield_per=_LOAD_BATCH)):
                 for record in checks or []:
                     origin = record.get(ORIGIN_FIELD) if isinstance(record, dict) else None
                     if isinstance(origin, dict) and origin.get("source") == self.source:
@@ -168,7 +170,8 @@ class ImportWriter:
                         self.positions[cid] = (tid, root, depth)
         else:
             query = base.add_columns(Comment.created_at, Comment.author_name, Comment.body_hash)
-            for cid, tid, root, depth, created, name, body_hash in db.session.execute(query):
+            for cid, tid, root, depth, created, name, body_hash in db.session.execute(
+                    query.execution_options(yield_per=_LOAD_BATCH)):
                 self.ids[(tid, created.isoformat(), name, body_hash)] = cid
                 self.positions[cid] = (tid, root, depth)
 
