@@ -102,7 +102,13 @@ def test_unknown_site_and_missing_file(app, site, cli, tmp_path):
 
 
 @pytest.mark.parametrize("content, phrase", [
-    ('{"format": "discuss-export", "version": 1, "threads": [', "the JSON is malformed at line 1"),
+    ('{"format": "discuss-export", "version": 1, "site": {},\n"threads": [\n{"key": "k",, }]}',
+     "the JSON is malformed (Expecting property name enclosed in double quotes at line 3, "
+     "column 13)"),
+    ('{"format": "discuss-export", "version": 1, "site": {}, "threads": [{"key": "k"',
+     "the JSON is malformed (Expecting ',' delimiter at line 1"),
+    ('{"format": "discuss-export", "version": 1, "site": {}, "threads": [], "more": 1}',
+     "unexpected member 'more'"),
     ('{"format": "something-else"}', "this is not a discuss export"),
     ('{"format": "discuss-export", "version": 9, "threads": []}', "export version 9"),
     (json.dumps({"format": "discuss-export", "version": 1, "site": {}, "threads": [

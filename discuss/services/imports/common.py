@@ -135,7 +135,7 @@ def attribute(element: Element | None, name: str) -> str:
     return ""
 
 
-class _CountingReader:
+class CountingReader:
     """Wraps the file so progress can follow the bytes the parser has read."""
 
     def __init__(self, handle: BinaryIO) -> None:
@@ -157,7 +157,7 @@ def iter_records(path: Path, *, root: str, depth: int, names: frozenset[str], wh
     """
     total = max(path.stat().st_size, 1)
     with path.open("rb") as handle:
-        reader = _CountingReader(handle)
+        reader = CountingReader(handle)
         stack: list[Element] = []
         try:
             for event, element in SafeET.iterparse(reader, events=("start", "end")):

@@ -8,7 +8,6 @@ and what its spam checks have learnt; a new one gets both from the export.
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ from discuss.services.export import (
     VERSION,
     from_json,
 )
-from discuss.services.imports.common import ImportFailed, Progress
+from discuss.services.imports.common import CountingReader, ImportFailed, Progress
+from discuss.services.imports.jsonstream import ARRAY_START, JsonStreamError, iter_object
 from discuss.services.imports.writer import (
     ImportReport,
     ImportWriter,
@@ -41,27 +41,18 @@ from discuss.text import clean_html
 
 _TYPED = {item.name for item in fields(IncomingComment)}
 _TREE = ("id", "parent_id", "root_id", "depth")
+_MEMBERS = ("format", "version", "site", "spam_tokens", "threads")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as error:
-        raise ImportFailed(path, f"the JSON is malformed at line {error.lineno}, column "
-                                 f"{error.colno} ({error.msg})") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(path, "the file is not UTF-8 text") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportFailed(path, "this is not a discuss export (no \"format\": \"discuss-export\")")
-    if data.get("version") != VERSION:
-        raise ImportFailed(path, f"export version {data.get('version')!r} is not supported "
+def _check_header(path: Path, header: dict[str, Any]) -> None:
+    if header.get("format") != FORMAT:
+        raise ImportFailed(path, "this is not a discuss export (no \"format\": \"discuss-export\" "
+                                 "before the threads)")
+    if header.get("version") != VERSION:
+        raise ImportFailed(path, f"export version {header.get('version')!r} is not supported "
                                  f"(this discuss reads version {VERSION})")
-    if not isinstance(data.get("threads"), list):
-        raise ImportFailed(path, "\"threads\" must be a list")
-    if not isinstance(data.get("spam_tokens", []), list):
+    if not isinstance(header.get("spam_tokens", []), list):
         raise ImportFailed(path, "\"spam_tokens\" must be a list")
-    return data
 
 
 def _create_site(path: Path, slug: str, record: Any) -> Site:
@@ -149,25 +140,55 @@ def _comment(record: Any, where: str) -> IncomingComment:
     )
 
 
-def read(path: Path, site_slug: str, report: ImportReport, progress: Progress) -> None:
-    """Restore an export into the site, creating the site from the export when it is missing."""
-    data = _read_json(path)
+def _add_thread(writer: ImportWriter, record: Any, where: str) -> None:
+    thread, comments = _thread(record, where)
+    writer.ensure_thread(thread)
+    for position, item in enumerate(comments):
+        writer.add(thread, _comment(item, f"{where}.comments[{position}]"))
+
+
+def _start(path: Path, site_slug: str, header: dict[str, Any],
+           report: ImportReport) -> ImportWriter:
+    """Once the threads begin: the site (created with settings and learnt data if missing)."""
+    _check_header(path, header)
     site = find_site(site_slug)
-    try:
-        if site is None:
-            site = _create_site(path, site_slug, data.get("site"))
-            _restore_tokens(site, data.get("spam_tokens", []))
-            report.site_created = True
-        writer = ImportWriter(site, "discuss", report, Matching.CONTENT)
-        total = sum(len(t.get("comments") or []) for t in data["threads"] if isinstance(t, dict))
-        done = 0
-        for index, record in enumerate(data["threads"]):
-            thread, comments = _thread(record, f"threads[{index}]")
-            writer.ensure_thread(thread)
-            for position, item in enumerate(comments):
-                writer.add(thread, _comment(item, f"threads[{index}].comments[{position}]"))
-            done += len(comments)
-            progress(done, total)
-        writer.finish()
-    except ValueError as error:
-        raise ImportFailed(path, str(error)) from None
+    if site is None:
+        site = _create_site(path, site_slug, header.get("site"))
+        _restore_tokens(site, header.get("spam_tokens", []))
+        report.site_created = True
+    return ImportWriter(site, "discuss", report, Matching.CONTENT)
+
+
+def read(path: Path, site_slug: str, report: ImportReport, progress: Progress) -> None:
+    """Restore an export into the site, creating the site from the export when it is missing.
+
+    The file is read one thread at a time, so a big backup needs no more memory than its
+    largest thread.
+    """
+    total = max(path.stat().st_size, 1)
+    header: dict[str, Any] = {}
+    writer: ImportWriter | None = None
+    index = -1
+    with path.open("rb") as handle:
+        reader = CountingReader(handle)
+        try:
+            for key, value in iter_object(reader, "threads"):
+                if key not in _MEMBERS or key in header or (writer and key != "threads"):
+                    raise ValueError(f"unexpected member {key!r} (an export has "
+                                     f"{', '.join(_MEMBERS)}, each once, threads last)")
+                if key != "threads":
+                    header[key] = value
+                elif value is ARRAY_START:
+                    writer = _start(path, site_slug, header, report)
+                elif writer is not None:  # ARRAY_START always comes first
+                    index += 1
+                    _add_thread(writer, value, f"threads[{index}]")
+                    progress(reader.position, total)
+        except JsonStreamError as error:
+            raise ImportFailed(path, f"the JSON is malformed ({error})") from None
+        except ValueError as error:
+            raise ImportFailed(path, str(error)) from None
+    if writer is None:
+        _check_header(path, header)
+        raise ImportFailed(path, "\"threads\" must be a list")
+    writer.finish()
