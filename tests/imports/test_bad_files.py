@@ -127,3 +127,12 @@ def test_bad_discuss_exports_create_nothing(app, cli, tmp_path, client, content,
     path.write_text(content, encoding="utf-8")
     _refused(cli("import", "discuss", path, "--site", "restored"), phrase)
     assert client.get("/api/v1/comments?site=restored&thread=k").status_code == 404
+
+
+def test_commands_are_listed_with_their_options(cli):
+    listing = cli("--help")
+    assert "import" in listing.output and "export" in listing.output
+    usage = cli("import", "--help").output
+    for text in ("disqus", "wordpress", "isso", "discuss", "--site", "--thread-key", "--dry-run"):
+        assert text in usage
+    assert cli("import", "blogger", SAMPLES / "disqus.xml", "--site", "news").exit_code == 2
