@@ -47,6 +47,10 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
     app.cli.add_command(sites_group)
     app.cli.add_command(demo_command)
+    from discuss.cli_accounts import keys_group, users_group
+
+    app.cli.add_command(users_group)
+    app.cli.add_command(keys_group)
 
 
 def _create_app() -> Flask:

@@ -37,6 +37,9 @@ class Settings:
     public_url: str = ""
     log_json: bool = False
     log_level: str = "INFO"
+    session_cookie_secure: bool = True
+    session_hours: int = 12
+    rate_limit_login: str = "5 per minute;30 per hour"
     instance_path: str = field(default="", repr=False)
 
     def to_flask(self) -> dict[str, Any]:
@@ -54,6 +57,10 @@ class Settings:
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "PERMANENT_SESSION_LIFETIME": self.session_hours * 3600,
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            "WTF_CSRF_TIME_LIMIT": None,
             "API_TITLE": "discuss",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",
@@ -155,7 +162,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_SECRET_KEY must be at least 16 characters")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise ConfigError("DISCUSS_REDIS_URL must be a redis:// URL")
-    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age"):
+    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age", "session_hours"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
