@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from discuss.models import THREAD_KEY_MAX, BanKind, ModerationMode
-from discuss.schemas.fields import Id, Text, Timestamp, http_url
+from discuss.schemas.fields import MAX_ID, Id, Text, Timestamp, http_url
 from discuss.services.moderation import MAX_BULK, ModerationAction
 from discuss.services.queue import MAX_PAGE, QueueOrder, QueueStatus
 
@@ -248,7 +248,7 @@ class AuditQuery(Schema):
 
     site = Text(load_default=None, validate=validate.Length(min=1, max=64))
     actor = Text(load_default=None, validate=validate.Length(min=1, max=100))
-    comment = Id(load_default=None)
+    comment = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     cursor = Text(load_default=None, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
