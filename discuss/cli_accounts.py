@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from discuss.errors import DomainError
 from discuss.models import Role
@@ -16,7 +17,7 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.detail} {details}".strip())
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Manage moderator and admin accounts."""
 
@@ -55,7 +56,7 @@ def list_users_command() -> None:
         click.echo(f"{user.name}\t{user.role.value}\t{scope}{state}")
 
 
-@click.group("keys")
+@click.group("keys", cls=AppGroup)
 def keys_group() -> None:
     """Manage API keys for the moderation API."""
 
