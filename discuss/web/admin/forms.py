@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -45,16 +46,21 @@ EXPIRY_CHOICES = [("", "Never"), ("1", "1 day"), ("7", "7 days"), ("30", "30 day
                   ("365", "1 year")]
 
 
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Options of a select field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class BanForm(Form):
     """A new ban."""
 
     site = SelectField("Site", choices=[])
-    kind = SelectField("Match", choices=[(k.value, k.value.upper() if k is BanKind.IP
-                                          else k.value.capitalize()) for k in BanKind])
+    kind = SelectField("Match", choices=choices([(k.value, k.value.upper() if k is BanKind.IP
+                                                  else k.value.capitalize()) for k in BanKind]))
     value = StringField("Value", validators=[DataRequired(), Length(max=254)],
                         description="An IP address or network (203.0.113.0/24), an email "
                                     "address, or a display name.")
-    days = SelectField("Expires after", choices=EXPIRY_CHOICES, default="")
+    days = SelectField("Expires after", choices=choices(EXPIRY_CHOICES), default="")
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=1000)])
 
 
@@ -66,6 +72,10 @@ class KeyForm(Form):
                         description="What the key is for, e.g. 'newsroom dashboard'.")
 
 
+ROLE_CHOICES = choices([(Role.MODERATOR.value, "Moderator (assigned sites)"),
+                        (Role.ADMIN.value, "Admin (every site)")])
+
+
 class UserForm(Form):
     """A new account."""
 
@@ -74,16 +84,14 @@ class UserForm(Form):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)],
                              description="At least 10 characters.",
                              render_kw={"autocomplete": "new-password"})
-    role = SelectField("Role", choices=[(Role.MODERATOR.value, "Moderator (assigned sites)"),
-                                        (Role.ADMIN.value, "Admin (every site)")])
+    role = SelectField("Role", choices=ROLE_CHOICES)
     sites = MultiCheckboxField("Sites", choices=[])
 
 
 class UserEditForm(Form):
     """Changing an account."""
 
-    role = SelectField("Role", choices=[(Role.MODERATOR.value, "Moderator (assigned sites)"),
-                                        (Role.ADMIN.value, "Admin (every site)")])
+    role = SelectField("Role", choices=ROLE_CHOICES)
     sites = MultiCheckboxField("Sites", choices=[])
     active = BooleanField("May sign in")
     password = PasswordField("New password (leave empty to keep)",
@@ -95,10 +103,10 @@ class SettingsForm(Form):
     """A site's settings."""
 
     name = StringField("Display name", validators=[DataRequired(), Length(max=200)])
-    moderation = SelectField("Moderation", choices=[
+    moderation = SelectField("Moderation", choices=choices([
         (ModerationMode.POST.value, "Post-moderation: publish unless a check holds it"),
         (ModerationMode.PRE.value, "Pre-moderation: hold every comment"),
-    ])
+    ]))
     closed = BooleanField("Comments closed on the whole site")
     require_email = BooleanField("Require an email address")
     max_depth = IntegerField("Maximum reply depth", validators=[NumberRange(0, 20)])

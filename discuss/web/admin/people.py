@@ -10,12 +10,12 @@ from discuss.schemas.moderation import AuditQuery
 from discuss.services import accounts, audit
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint
-from discuss.web.admin.forms import KeyForm, UserEditForm, UserForm
+from discuss.web.admin.forms import KeyForm, UserEditForm, UserForm, choices
 from discuss.web.admin.site_views import _show_errors
 
 
 def _site_choices() -> list[tuple[str, str]]:
-    return [(s.slug, s.slug) for s in visible_sites(actor())]
+    return choices([(s.slug, s.slug) for s in visible_sites(actor())])
 
 
 @blueprint.route("/users", methods=["GET", "POST"])
@@ -72,7 +72,7 @@ def keys():
     """API keys (never their secrets), and a form for a new one, shown once."""
     actor().require_admin()
     form = KeyForm()
-    form.site.choices = [("*", "Every site")] + _site_choices()
+    form.site.choices = choices([("*", "Every site")]) + _site_choices()
     secret = None
     if request.method == "POST" and form.validate():
         site = None if form.site.data == "*" else form.site.data

@@ -12,7 +12,7 @@ from discuss.models import utcnow
 from discuss.services import bans, site_settings
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint, safe_next
-from discuss.web.admin.forms import BanForm, SettingsForm
+from discuss.web.admin.forms import BanForm, SettingsForm, choices
 
 
 def _show_errors(form, error: Invalid) -> None:
@@ -37,7 +37,7 @@ def sites():
 def site_settings_page(slug: str):
     """Read a site's settings; admins change them."""
     site = site_settings.get_settings(actor(), slug)
-    form = SettingsForm(obj=site)
+    form = SettingsForm(obj=site) if request.method == "GET" else SettingsForm()
     if request.method == "GET":
         form.moderation.data = site.moderation.value
         form.origins.data = "\n".join(site.origins)
@@ -47,9 +47,11 @@ def site_settings_page(slug: str):
             "name", "closed", "require_email", "max_depth", "edit_window_seconds",
             "max_links", "auto_close_days", "flag_threshold", "language", "moderation")}
         changes["privacy_url"] = form.privacy_url.data or None
-        changes["origins"] = [line for line in form.origins.data.split() if line]
+        if "origins" in request.form:
+            changes["origins"] = form.origins.data.split()
         try:
-            changes["spam_checks"] = json.loads(form.spam_checks.data or "[]")
+            if "spam_checks" in request.form:
+                changes["spam_checks"] = json.loads(form.spam_checks.data or "[]")
         except ValueError:
             form.spam_checks.errors = ["This is not valid JSON."]
         else:
@@ -88,10 +90,10 @@ def lock_thread():
 
 def _ban_form() -> BanForm:
     form = BanForm()
-    choices = [(s.slug, s.slug) for s in visible_sites(actor())]
+    pairs = [(s.slug, s.slug) for s in visible_sites(actor())]
     if actor().all_sites:
-        choices.append(("*", "Every site"))
-    form.site.choices = choices
+        pairs.append(("*", "Every site"))
+    form.site.choices = choices(pairs)
     return form
 
 
