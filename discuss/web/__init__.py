@@ -9,6 +9,7 @@ from discuss.web import errors
 from discuss.web.admin import blueprint as admin_blueprint
 from discuss.web.api import blueprint as api_blueprint
 from discuss.web.api.moderation import blueprint as moderation_blueprint
+from discuss.web.api.moderation import document_security
 from discuss.web.auth import init_auth
 from discuss.web.pages import blueprint as pages_blueprint
 
@@ -17,6 +18,7 @@ def register_web(app: Flask) -> None:
     """Attach every blueprint and the error handlers."""
     extensions.api.register_blueprint(api_blueprint)
     extensions.api.register_blueprint(moderation_blueprint)
+    document_security(extensions.api)
     app.register_blueprint(admin_blueprint)
     init_auth(app)
     app.register_blueprint(pages_blueprint)

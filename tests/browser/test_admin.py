@@ -25,9 +25,11 @@ LINKS = {"check": "links", "verdict": "unsure", "score": 0.6, "reason": "3 links
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     """One headless Chromium for the module (the system's build, never a download)."""
-    from conftest import require_service
-
-    require_service("Chromium", os.path.exists(CHROMIUM))
+    if not os.path.exists(CHROMIUM):
+        message = "Chromium is not available on this machine"
+        if os.environ.get("DISCUSS_TEST_REQUIRE_SERVICES"):
+            pytest.fail(f"{message}, and CI requires it")
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -149,3 +149,16 @@ def test_all_sites_queue_for_an_unscoped_key(client, make_site, make_key, held):
     scoped = client.get("/api/v1/moderation/comments",
                         headers=bearer(make_key("other"))).get_json()
     assert [c["id"] for c in scoped["comments"]] == [b]
+
+
+def test_openapi_documents_the_moderation_api(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/moderation/comments", "/api/v1/moderation/comments/{comment_id}",
+                 "/api/v1/moderation/comments/bulk", "/api/v1/moderation/sites/{slug}",
+                 "/api/v1/moderation/threads", "/api/v1/moderation/bans",
+                 "/api/v1/moderation/bans/{ban_id}", "/api/v1/moderation/audit"):
+        assert path in spec["paths"], path
+    act = spec["paths"]["/api/v1/moderation/comments/{comment_id}"]["post"]
+    assert {"401", "403", "409"} <= set(act["responses"])
+    assert act["security"] == [{"apiKey": []}, {"session": []}]
+    assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"

@@ -6,7 +6,7 @@ hands the actor to one service, which decides whether that actor may act on that
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import generate_csrf
 
 from discuss.errors import DomainError
@@ -44,10 +44,23 @@ blp = blueprint
 _REFUSALS = {401: "No or invalid credentials.", 403: "Not allowed on this site."}
 
 
+SECURITY = [{"apiKey": []}, {"session": []}]
+
+
 def _refusals(view):
     for status, description in _REFUSALS.items():
         view = blp.alt_response(status, description=description)(view)
-    return view
+    return blp.doc(security=SECURITY)(view)
+
+
+def document_security(api: Api) -> None:
+    """Name the two ways in, in the OpenAPI document."""
+    api.spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer",
+                   "description": "An API key from `discuss keys create`."})
+    api.spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                    "description": "A signed-in admin session plus its CSRF token."})
 
 
 @blp.route("/me", methods=["GET"])
