@@ -28,6 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
+    from discuss.schemas.problem import ProblemSchema
+
+    api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
     api.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)

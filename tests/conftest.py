@@ -132,9 +132,10 @@ def site(make_site: Callable[..., Any]) -> str:
 
 
 @pytest.fixture
-def form_token(client: FlaskClient) -> Callable[[str, str], str]:
-    def fetch(site: str = "news", thread: str = "article-1") -> str:
-        return client.get(f"/api/v1/config?site={site}&thread={thread}").get_json()["form_token"]
+def form_token(client: FlaskClient) -> Callable[[str, str], str | None]:
+    def fetch(site: str = "news", thread: str = "article-1") -> str | None:
+        response = client.get("/api/v1/config", query_string={"site": site, "thread": thread})
+        return response.get_json().get("form_token")
 
     return fetch
 

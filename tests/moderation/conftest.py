@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from moderation_helpers import PASSWORD, sign_in
 
 from discuss.extensions import db
 from discuss.models import Comment
 from discuss.services import accounts
+from tests.moderation.moderation_helpers import PASSWORD, sign_in
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from moderation_helpers import PASSWORD, bearer, form_csrf, sign_in
 
 from discuss.extensions import db
 from discuss.models import ApiKey, User
+from tests.moderation.moderation_helpers import PASSWORD, bearer, form_csrf, sign_in
 
 
 def cli(app, *args, input=None):

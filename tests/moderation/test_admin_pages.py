@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from moderation_helpers import LINKS_VERDICT, form_csrf
+
+from tests.moderation.moderation_helpers import LINKS_VERDICT, form_csrf
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from moderation_helpers import bearer
 
 from discuss.extensions import db
 from discuss.models import Ban, Comment, Site
+from tests.moderation.moderation_helpers import bearer
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation_helpers import bearer
+from tests.moderation.moderation_helpers import bearer
 
 
 def flag(client, comment_id, ip, reason="abuse", note=None):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from moderation_helpers import LINKS_VERDICT, bearer
 
 from discuss.extensions import db
 from discuss.models import Comment
+from tests.moderation.moderation_helpers import LINKS_VERDICT, bearer
 
 
 @pytest.fixture

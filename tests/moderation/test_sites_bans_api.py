@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from moderation_helpers import bearer
 
 from discuss.extensions import db
 from discuss.models import Ban
+from tests.moderation.moderation_helpers import bearer
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from moderation_helpers import bearer
 
 from discuss.spam import registry
+from tests.moderation.moderation_helpers import bearer
 
 ALL_STATUSES = ["pending", "approved", "spam", "rejected", "deleted"]
 # action -> (statuses it may start from, where it leads)

@@ -1,8 +1,8 @@
 """The versioned JSON API under /api/v1."""
 
-from flask_smorest import Blueprint
+from discuss.web.api.parsing import ApiBlueprint
 
-blueprint = Blueprint(
+blueprint = ApiBlueprint(
     "api", __name__, url_prefix="/api/v1", description="Public comment API"
 )
 
