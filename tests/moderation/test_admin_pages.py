@@ -248,3 +248,26 @@ def test_sign_out_form(moderator):
     token = form_csrf(html)
     assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/admin/queue").status_code == 302
+
+
+def test_admin_pages_refuse_another_sites_moderator(make_site, signed_in, held, status_of):
+    make_site(moderation="pre")
+    make_site("other", origins=("https://other.example",))
+    comment_id = held("On news.", author_email="a@example.org")
+    client, token = signed_in("elsewhere", sites=("other",))
+    for path in (f"/admin/comments/{comment_id}", "/admin/queue?site=news",
+                 "/admin/sites/news", "/admin/threads?site=news", "/admin/audit?site=news"):
+        assert client.get(path).status_code == 403, path
+    for path, data in ((f"/admin/comments/{comment_id}/act", {"action": "approve"}),
+                       (f"/admin/comments/{comment_id}/ban", {"kind": "email"}),
+                       ("/admin/threads/lock", {"site": "news", "thread": "article-1",
+                                                "locked": "1"}),
+                       ("/admin/sites/news", {"name": "x"})):
+        response = client.post(path, data=data | {"csrf_token": token})
+        assert response.status_code == 403, path
+    bulk = client.post("/admin/comments/bulk", data={"ids": [str(comment_id)],
+                                                     "bulk_action": "spam",
+                                                     "csrf_token": token})
+    assert "may not moderate" in client.get(bulk.headers["Location"]).get_data(as_text=True)
+    assert status_of(comment_id) == "pending"
+    assert "On news." not in client.get("/admin/queue").get_data(as_text=True)

@@ -104,8 +104,8 @@ class SettingsForm(Form):
 
     name = StringField("Display name", validators=[DataRequired(), Length(max=200)])
     moderation = SelectField("Moderation", choices=choices([
-        (ModerationMode.POST.value, "Post-moderation: publish unless a check holds it"),
-        (ModerationMode.PRE.value, "Pre-moderation: hold every comment"),
+        (ModerationMode.POST.value, "Post: publish unless a check holds"),
+        (ModerationMode.PRE.value, "Pre: hold every comment"),
     ]))
     closed = BooleanField("Comments closed on the whole site")
     require_email = BooleanField("Require an email address")
