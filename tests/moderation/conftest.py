@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from discuss.extensions import db
 from discuss.models import Comment
@@ -24,6 +25,10 @@ def make_user(app: Flask) -> Callable[..., int]:
         with app.app_context():
             user = accounts.create_user(name, password, role,
                                         sites if role == "moderator" else ())
+            # A cheap hash keeps the many sign-ins of the suite fast; the slow default is
+            # asserted in test_accounts and used by the browser tests.
+            user.password_hash = generate_password_hash(password, "pbkdf2:sha256:1000")
+            db.session.commit()
             return user.id
 
     return factory
