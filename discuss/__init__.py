@@ -37,8 +37,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands
+    from discuss.services.spam_data import SqlCheckData
+    from discuss.spam.registry import init_spam
     from discuss.web import register_web
 
+    init_spam(app, SqlCheckData)
     register_web(app)
     register_commands(app)
     return app

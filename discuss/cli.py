@@ -74,7 +74,11 @@ def erase_command(email: str, delete_comments: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
+    from discuss.cli_spam import checks_command, spam_group
+
+    sites_group.add_command(checks_command)
     app.cli.add_command(sites_group)
+    app.cli.add_command(spam_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(privacy_group)
     from discuss.cli_accounts import keys_group, users_group

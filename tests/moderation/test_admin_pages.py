@@ -186,8 +186,13 @@ def test_moderators_read_settings_admins_change_them(make_site, signed_in, clien
     assert client.get("/api/v1/config?site=news&thread=t").get_json()["max_depth"] == 3
     bad_json = admin.post("/admin/sites/news", data=form | {"spam_checks": "[nope"})
     assert "not valid JSON" in bad_json.get_data(as_text=True)
-    invalid_check = admin.post("/admin/sites/news", data=form | {"spam_checks": "[42]"})
+    invalid_check = admin.post("/admin/sites/news", data=form | {
+        "spam_checks": '[{"name": "links", "options": {"max": "many"}}]'})
     assert invalid_check.status_code == 422
+    assert 'class="field mono has-error"' in invalid_check.get_data(as_text=True)
+    links = admin.post("/admin/sites/news", data=form | {
+        "spam_checks": '[{"name": "links", "options": {}}]'})
+    assert links.status_code == 302
 
 
 def test_keys_page_shows_the_secret_once(make_site, signed_in):

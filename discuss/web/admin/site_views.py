@@ -18,9 +18,12 @@ from discuss.web.admin.forms import BanForm, SettingsForm, choices
 def _show_errors(form, error: Invalid) -> None:
     """Put the service's field errors beside the form's fields."""
     for name, messages in error.errors.items():
-        field = getattr(form, name, None)
+        base = name.split("[")[0].split(".")[0]  # "spam_checks[0].name" belongs to spam_checks
+        where = name[len(base):].lstrip(".")
+        field = getattr(form, base, None)
         if field is not None:
-            field.errors = list(field.errors) + list(messages)
+            field.errors = list(field.errors) + [f"{where}: {m}" if where else m
+                                                 for m in messages]
         else:
             flash(f"{name}: {' '.join(messages)}", "error")
     if not error.errors:
