@@ -1,7 +1,7 @@
 """moderation
 
 Revision ID: 0003_moderation
-Revises: 0001_core
+Revises: 0002_spam
 Create Date: 2026-11-24 20:31:03.098872
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_moderation'
-down_revision = '0001_core'
+down_revision = '0002_spam'
 branch_labels = None
 depends_on = None
 

@@ -126,4 +126,5 @@ class SettingsForm(Form):
     origins = TextAreaField("Allowed origins (one per line)",
                             description="Pages on these origins may embed the comments.")
     spam_checks = TextAreaField("Spam checks (JSON)",
-                                description='A list like [{"name": "links", "options": {"max": 2}}].')
+                                description='A list like '
+                                            '[{"name": "links", "options": {"max": 2}}].')
