@@ -177,6 +177,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(privacy_group)
+    from discuss.cli_accounts import keys_group, users_group
+
+    app.cli.add_command(users_group)
+    app.cli.add_command(keys_group)
 
 
 def _create_app() -> Flask:

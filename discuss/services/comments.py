@@ -12,6 +12,7 @@ from flask import current_app
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
 from discuss.services.sites import get_site
 from discuss.services.threads import ensure_thread, find_thread, record_change
@@ -120,6 +121,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     email = data.author_email.strip().lower() if data.author_email else None
     if site.require_email and not email:
         raise Invalid("An email address is required.", {"author_email": ["Required."]})
+    ensure_not_banned(site, email, data.author_name, client.ip)
 
     existing = find_thread(site, data.thread)
     parent = _resolve_parent(existing, data.parent_id) if data.parent_id is not None else None

@@ -1,10 +1,10 @@
 """A site's full backup as JSON: settings, threads, and comments with every stored field.
 
 The export is the operator's backup, so it holds personal data (emails, IPs), checks as
-stored and what the learning spam checks have learnt; ``discuss import discuss`` reads it
-back. Fields are taken from the models' columns, so a column added later is exported and
-restored without touching this module. Comments keep their export ``id`` and ``parent_id``
-so replies find their parents again on import.
+stored, the site's bans and what its learning spam checks have learnt; ``discuss import
+discuss`` reads it back. Fields are taken from the models' columns, so a column added later
+is exported and restored without touching this module. Comments keep their export ``id``
+and ``parent_id`` so replies find their parents again on import.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
-from discuss.models import Comment, Flag, SpamToken, Thread, Vote
+from discuss.models import Ban, Comment, Flag, SpamToken, Thread, Vote
 from discuss.models.base import UTCDateTime
 from discuss.services.sites import get_site
 
@@ -30,10 +30,11 @@ SITE_SKIP = frozenset({"id"})
 THREAD_SKIP = frozenset({"id", "site_id", "version"})
 COMMENT_SKIP = frozenset({"thread_id"})
 CHILD_SKIP = frozenset({"id", "comment_id"})
-TOKEN_SKIP = frozenset({"id", "site_id"})
+SITE_ROW_SKIP = frozenset({"id", "site_id"})
+SITE_ROWS: dict[str, type[SpamToken] | type[Ban]] = {"spam_tokens": SpamToken, "bans": Ban}
 _THREADS_PER_QUERY = 200
 _COMMENTS_PER_QUERY = 1000
-_TOKENS_PER_QUERY = 5000
+_SITE_ROWS_PER_QUERY = 5000
 
 
 def columns(model: type) -> dict[str, sa.Column]:
@@ -143,20 +144,20 @@ def _comment_records(thread_ids: list[int]) -> Iterator[tuple[int, dict[str, Any
         yield from records
 
 
-def _token_chunks(site_id: int) -> Iterator[str]:
-    """What the site's learning spam checks have learnt, so a restore keeps their judgement."""
+def _site_rows(model: type[SpamToken] | type[Ban], site_id: int) -> Iterator[str]:
+    """One site-wide table's rows for this site (learnt spam data, bans), in bounded pages."""
     last_id = 0
     separator = ""
     while True:
-        tokens = db.session.execute(
-            sa.select(SpamToken).where(SpamToken.site_id == site_id, SpamToken.id > last_id)
-            .order_by(SpamToken.id).limit(_TOKENS_PER_QUERY)
+        rows = db.session.execute(
+            sa.select(model).where(model.site_id == site_id, model.id > last_id)
+            .order_by(model.id).limit(_SITE_ROWS_PER_QUERY)
         ).scalars().all()
-        if not tokens:
+        if not rows:
             return
-        last_id = tokens[-1].id
-        yield separator + ",\n".join(json.dumps(to_json(token, TOKEN_SKIP), ensure_ascii=False)
-                                     for token in tokens)
+        last_id = rows[-1].id
+        yield separator + ",\n".join(json.dumps(to_json(row, SITE_ROW_SKIP), ensure_ascii=False)
+                                     for row in rows)
         separator = ",\n"
         db.session.expunge_all()
 
@@ -194,11 +195,13 @@ def export_site(slug: str) -> Iterator[str]:
     try:
         site = get_site(slug)
         yield (f'{{"format": "{FORMAT}", "version": {VERSION},\n"site": '
-               f"{json.dumps(to_json(site, SITE_SKIP), ensure_ascii=False)},\n"
-               '"spam_tokens": [\n')
+               f"{json.dumps(to_json(site, SITE_SKIP), ensure_ascii=False)},\n")
         site_id = site.id
-        yield from _token_chunks(site_id)
-        yield '],\n"threads": ['
+        for member, model in SITE_ROWS.items():
+            yield f'"{member}": [\n'
+            yield from _site_rows(model, site_id)
+            yield "],\n"
+        yield '"threads": ['
         yield from _thread_chunks(site_id)
         yield "\n]}\n"
     finally:

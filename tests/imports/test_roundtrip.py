@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Site, SpamToken, Thread, Vote
+from discuss.models import Ban, BanKind, Comment, Flag, Site, SpamToken, Thread, Vote
 from tests.imports.conftest import SAMPLES
 
 FERRY = "/2024/03/ferry-timetable/"
@@ -47,6 +47,8 @@ def _busy_site(app, make_site, post_comment, client, cli) -> None:
         db.session.execute(sa.update(Thread).where(Thread.key == "article-1")
                            .values(locked=True))
         site_id = db.session.scalar(sa.select(Site.id).where(Site.slug == "news"))
+        db.session.add(Ban(site_id=site_id, kind=BanKind.EMAIL, value="troll@example.org",
+                           reason="Repeated abuse", created_by="editor"))
         db.session.execute(sa.insert(SpamToken), [  # what a learning check has seen so far
             {"site_id": site_id, "namespace": "bayes", "token": "", "spam": 3, "ham": 9},
             {"site_id": site_id, "namespace": "bayes", "token": "casino", "spam": 3, "ham": 0},
@@ -82,6 +84,7 @@ def _drop_site(app, slug: str) -> None:
         db.session.execute(sa.delete(Comment).where(Comment.thread_id.in_(threads)))
         db.session.execute(sa.delete(Thread).where(Thread.site_id == site_id))
         db.session.execute(sa.delete(SpamToken).where(SpamToken.site_id == site_id))
+        db.session.execute(sa.delete(Ban).where(Ban.site_id == site_id))
         db.session.execute(sa.delete(Site).where(Site.id == site_id))
         db.session.commit()
 
@@ -147,6 +150,7 @@ def test_restore_into_an_emptied_site_gives_the_same_export(app, make_site, post
     after = _export(cli, "news")
     assert after["site"] == before["site"]
     assert after["spam_tokens"] == before["spam_tokens"] and len(after["spam_tokens"]) == 2
+    assert after["bans"] == before["bans"] and before["bans"][0]["value"] == "troll@example.org"
     assert _without_ids(after) == _without_ids(before)
     restored = _listing(client, "news", FERRY)
     assert restored == listing_before and len(restored["comments"]) == 3
@@ -178,5 +182,5 @@ def test_an_existing_site_keeps_its_settings(app, make_site, post_comment, clien
     make_site("other", max_depth=7)
     assert cli("import", "discuss", path, "--site", "other").exit_code == 0
     other = _export(cli, "other")
-    assert other["site"]["max_depth"] == 7 and other["spam_tokens"] == []
+    assert other["site"]["max_depth"] == 7 and other["spam_tokens"] == other["bans"] == []
     assert len(other["threads"]) == len(_export(cli, "news")["threads"])

@@ -2,8 +2,8 @@
 
 Everything stored comes back as it was, ids aside; stored HTML is passed through the
 allowlist again (our own rendering comes out unchanged), so a tampered backup cannot bring
-in markup a reader could not have written. A site that already exists keeps its settings
-and what its spam checks have learnt; a new one gets both from the export.
+in markup a reader could not have written. A site that already exists keeps its settings,
+bans and what its spam checks have learnt; a new one gets all three from the export.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ import sqlalchemy as sa
 
 from discuss.errors import Invalid
 from discuss.extensions import db
-from discuss.models import Comment, Flag, Site, SpamToken, Thread, Vote
+from discuss.models import Comment, Flag, Site, Thread, Vote
 from discuss.services.export import (
     CHILD_SKIP,
     COMMENT_SKIP,
     FORMAT,
+    SITE_ROW_SKIP,
+    SITE_ROWS,
     SITE_SKIP,
     THREAD_SKIP,
-    TOKEN_SKIP,
     VERSION,
     from_json,
 )
@@ -41,7 +42,7 @@ from discuss.text import clean_html
 
 _TYPED = {item.name for item in fields(IncomingComment)}
 _TREE = ("id", "parent_id", "root_id", "depth")
-_MEMBERS = ("format", "version", "site", "spam_tokens", "threads")
+_MEMBERS = ("format", "version", "site", *SITE_ROWS, "threads")
 
 
 def _check_header(path: Path, header: dict[str, Any]) -> None:
@@ -51,8 +52,9 @@ def _check_header(path: Path, header: dict[str, Any]) -> None:
     if header.get("version") != VERSION:
         raise ImportFailed(path, f"export version {header.get('version')!r} is not supported "
                                  f"(this discuss reads version {VERSION})")
-    if not isinstance(header.get("spam_tokens", []), list):
-        raise ImportFailed(path, "\"spam_tokens\" must be a list")
+    for member in SITE_ROWS:
+        if not isinstance(header.get(member, []), list):
+            raise ImportFailed(path, f"\"{member}\" must be a list")
 
 
 def _create_site(path: Path, slug: str, record: Any) -> Site:
@@ -70,23 +72,24 @@ def _create_site(path: Path, slug: str, record: Any) -> Site:
     return site
 
 
-def _restore_tokens(site: Site, records: list[Any]) -> None:
-    """A new site gets back what its learning spam checks knew."""
+def _restore_site_rows(site: Site, member: str, records: list[Any]) -> None:
+    """A new site gets back its bans and what its learning spam checks knew."""
+    model = SITE_ROWS[member]
+    unique = [column.name for constraint in model.__table__.constraints
+              if isinstance(constraint, sa.UniqueConstraint)
+              for column in constraint.columns if column.name != "site_id"]
     rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for index, record in enumerate(records):
-        values = from_json(SpamToken, record, TOKEN_SKIP, f"spam_tokens[{index}]",
-                           required=("namespace", "token"))
-        key = (values["namespace"], values["token"])
-        if key in seen:
-            raise ValueError(f"spam_tokens[{index}] repeats {key[0]}/{key[1]}")
-        seen.add(key)
-        rows.append({"spam": 0, "ham": 0, **values, "site_id": site.id})
-        if len(rows) >= 1000:
-            db.session.execute(sa.insert(SpamToken), rows)
-            rows = []
-    if rows:
-        db.session.execute(sa.insert(SpamToken), rows)
+        values = from_json(model, record, SITE_ROW_SKIP, f"{member}[{index}]")
+        if unique:
+            key = tuple(values.get(name) for name in unique)
+            if key in seen:
+                raise ValueError(f"{member}[{index}] repeats {'/'.join(map(str, key))}")
+            seen.add(key)
+        rows.append({**values, "site_id": site.id})
+    for start in range(0, len(rows), 1000):
+        db.session.execute(sa.insert(model), rows[start:start + 1000])
 
 
 def _thread(record: Any, where: str) -> tuple[IncomingThread, list[Any]]:
@@ -154,7 +157,8 @@ def _start(path: Path, site_slug: str, header: dict[str, Any],
     site = find_site(site_slug)
     if site is None:
         site = _create_site(path, site_slug, header.get("site"))
-        _restore_tokens(site, header.get("spam_tokens", []))
+        for member in SITE_ROWS:
+            _restore_site_rows(site, member, header.get(member, []))
         report.site_created = True
     return ImportWriter(site, "discuss", report, Matching.CONTENT)
 
