@@ -31,7 +31,9 @@ from discuss.models import (
     Vote,
     utcnow,
 )
-from discuss.services.comments import _avatar, _body_hash  # the same rules as a posted comment
+
+# the same rules as a posted comment
+from discuss.services.comments import avatar_hash, normalised_body_hash
 from discuss.services.threads import find_thread, record_change
 from discuss.text import markdown_from_html, render_markdown
 
@@ -229,7 +231,7 @@ class ImportWriter:
         body_hash = comment.body_hash
         if body_hash is None:  # our own export always carries it; this is for hand-made files
             source = comment.body_source
-            body_hash = _body_hash(source if isinstance(source, str) else source.html)
+            body_hash = normalised_body_hash(source if isinstance(source, str) else source.html)
         return (thread_id, comment.created_at.isoformat(), comment.author_name, body_hash)
 
     def _row(self, thread_id: int, comment: IncomingComment) -> dict[str, Any]:
@@ -252,13 +254,13 @@ class ImportWriter:
         row: dict[str, Any] = {
             "thread_id": thread_id, "parent_id": None, "root_id": None, "depth": 0,
             "status": comment.status, **people,
-            "avatar": comment.avatar if comment.avatar is not None else _avatar(
+            "avatar": comment.avatar if comment.avatar is not None else avatar_hash(
                 people["author_email"], people["author_name"], people["author_ip"]),
             "body_source": source,
             "body_html": comment.body_html if comment.body_html is not None
             else render_markdown(source),
             "body_hash": comment.body_hash if comment.body_hash is not None
-            else _body_hash(source),
+            else normalised_body_hash(source),
             "notify_replies": comment.notify_replies, "checks": checks,
             "likes": max(comment.likes, 0), "dislikes": max(comment.dislikes, 0),
             "flag_count": max(comment.flag_count, 0),
