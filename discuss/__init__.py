@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss.config import load_settings
-from discuss.extensions import api, db, limiter, migrate
+from discuss.extensions import api, csrf, db, limiter, login_manager, migrate
 from discuss.logs import configure_logging
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -35,6 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
     api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
+    login_manager.init_app(app)
+    csrf.init_app(app)
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands

@@ -105,13 +105,10 @@ def add_security_headers(response: Response) -> Response:
 
 
 def secure_cookies(app: Flask) -> None:
-    """Session and remember-me cookies: HttpOnly, SameSite=Lax, Secure when served over https."""
-    settings = app.config["DISCUSS"]
-    secure = settings.public_url.startswith("https://")
-    for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
-        app.config[f"{prefix}_HTTPONLY"] = True
-        app.config[f"{prefix}_SAMESITE"] = "Lax"
-        app.config[f"{prefix}_SECURE"] = secure
+    """A remember-me cookie, if one is ever set, gets the session cookie's flags."""
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
 
 
 def register(app: Flask) -> None:
