@@ -36,8 +36,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
 }
 
 _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ title }}</title>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
-<h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p></body></html>"""
+<body><h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p></body></html>"""
 
 
 def wants_problem_json() -> bool:

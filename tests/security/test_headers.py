@@ -9,7 +9,12 @@ import threading
 from html.parser import HTMLParser
 
 import pytest
-from flask import session
+from werkzeug.security import generate_password_hash
+
+from discuss.extensions import db
+from discuss.services import accounts
+
+PASSWORD = "correct horse battery staple"
 
 # Every HTML page the service serves. Pages that need data get it from the `site` fixture
 # ("news", origin https://news.example). Adding a page is one line here.
@@ -20,6 +25,13 @@ HTML_PAGES = [
     "/demo",
     "/demo/news",
     "/demo/news/market-hall-roof",
+    "/admin/login",
+]
+# The admin's pages, seen signed in as an administrator ({c} is a comment id).
+ADMIN_PAGES = [
+    "/admin/queue", "/admin/queue?status=approved", "/admin/comments/{c}", "/admin/sites",
+    "/admin/sites/news", "/admin/threads", "/admin/bans", "/admin/users", "/admin/keys",
+    "/admin/audit", "/admin/no-such-page",
 ]
 DATA_ENDPOINTS = [
     "/healthz",
@@ -84,7 +96,8 @@ def test_html_pages_have_a_strict_policy_and_no_inline_code(client, site, path):
                for value in values), policy
     assert "frame-ancestors" in policy
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["Referrer-Policy"] in ("strict-origin-when-cross-origin",
+                                                   "same-origin", "no-referrer")
     scanner = InlineCode()
     scanner.feed(response.get_data(as_text=True))
     assert scanner.found == [], (path, scanner.found)
@@ -131,18 +144,43 @@ def _set_cookie_attributes(header: str) -> set[str]:
     return {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
 
 
-def test_session_cookie_is_secure_httponly_and_samesite(make_app):
-    app = make_app(public_url="https://comments.example")
+def _admin_client(app):
+    with app.app_context():
+        user = accounts.create_user("boss", PASSWORD, "admin", ())
+        user.password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+        db.session.commit()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/admin/login").get_data(as_text=True)).group(1)
+    signed = client.post("/admin/login", data={"name": "boss", "password": PASSWORD,
+                                               "csrf_token": token})
+    assert signed.status_code == 302
+    return client, signed
 
-    @app.get("/__touch-session")
-    def touch():
-        session["seen"] = True
-        return "ok"
 
-    response = app.test_client().get("/__touch-session", base_url="https://comments.example")
-    cookie = response.headers["Set-Cookie"]
+def test_session_cookie_is_secure_httponly_and_samesite(app, site):
+    _, signed = _admin_client(app)
+    cookie = signed.headers["Set-Cookie"]
     assert {"secure", "httponly", "samesite"} <= _set_cookie_attributes(cookie)
     assert re.search(r"SameSite=(Lax|Strict)", cookie)
+
+
+def test_admin_pages_have_a_strict_policy_and_no_inline_code(app, site, post_comment):
+    client, _ = _admin_client(app)
+    comment_id = post_comment("Something to moderate.").get_json()["comment"]["id"]
+    for path in ADMIN_PAGES:
+        response = client.get(path.format(c=comment_id))
+        assert response.mimetype == "text/html", (path, response.status_code)
+        policy = csp_directives(response.headers["Content-Security-Policy"])
+        assert effective(policy, "script-src") == ["'self'"], (path, policy)
+        assert effective(policy, "style-src") == ["'self'"], (path, policy)
+        assert policy["frame-ancestors"] == ["'none'"], path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        scanner = InlineCode()
+        scanner.feed(response.get_data(as_text=True))
+        assert scanner.found == [], (path, scanner.found)
+        assert 'style="' not in response.get_data(as_text=True), path  # CSP would drop it
 
 
 class _FramingPages(http.server.BaseHTTPRequestHandler):

@@ -14,8 +14,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from discuss.extensions import db
+from discuss.services import accounts
 from tests.browser.widget_browser import HostPage
+
+ADMIN, PASSWORD = "xss-admin", "correct horse battery staple"
 
 CORPUS = json.loads((Path(__file__).with_name("xss_corpus.json")).read_text())["entries"]
 PER_THREAD = 60  # top-level comments per thread (the widget shows up to 100 at once)
@@ -138,11 +143,32 @@ def render_thread_page(page: Any, ctx: dict) -> Iterator[None]:
         page.goto(urljoin(page.url, more.first.get_attribute("href")))
 
 
+def render_admin_queue(page: Any, ctx: dict) -> Iterator[None]:
+    """The moderators' queue (every page of it), signed in as an administrator. The queue
+    lists the whole site, so it is walked once, on the first thread."""
+    if ctx["index"]:
+        return
+    page.goto(f"{ctx['server']}/admin/login")
+    if "/admin/login" in page.url:  # not yet signed in in this browser context
+        page.fill("input[name=name]", ADMIN)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/admin/queue**")
+    page.goto(f"{ctx['server']}/admin/queue?site={ctx['site']}&status=approved&limit=100")
+    while True:
+        yield
+        more = page.locator("a[rel=next]")
+        if more.count() == 0:
+            return
+        page.goto(urljoin(page.url, more.first.get_attribute("href")))
+
+
 # One line per page that shows comments.
 RENDERERS: dict[str, Callable[[Any, dict], Iterator[None]]] = {
     "api-listing": render_api_listing,
     "widget": render_widget,
     "no-js thread page": render_thread_page,
+    "admin queue": render_admin_queue,
 }
 
 
@@ -163,6 +189,10 @@ def news_host() -> Iterator[HostPage]:
 def hostile_threads(app, make_site, form_token, client, news_host) -> list[tuple[str, list[dict]]]:
     """Every corpus entry posted through the API, as body and (when it fits) author name."""
     make_site("xss", origins=(news_host.origin,), spam_checks=[])
+    with app.app_context():
+        admin = accounts.create_user(ADMIN, PASSWORD, "admin", ())
+        admin.password_hash = generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+        db.session.commit()
     threads: list[tuple[str, list[dict]]] = []
     for start in range(0, len(CORPUS), PER_THREAD):
         key = f"hostile-{start // PER_THREAD}"
@@ -194,7 +224,8 @@ def test_hostile_comments_stay_inert(page_name, hostile_threads, live_server, ch
     context.add_init_script(TRAPS)
     allowed_origins = (live_server.url, news_host.origin, "data:", "about:")
     try:
-        for key, entries in hostile_threads:
+        views = 0
+        for index, (key, entries) in enumerate(hostile_threads):
             page = context.new_page()
             dialogs: list[str] = []
             foreign: list[str] = []
@@ -203,8 +234,8 @@ def test_hostile_comments_stay_inert(page_name, hostile_threads, live_server, ch
             page.on("request", lambda request, seen=foreign: None if request.url.startswith(
                 allowed_origins) else seen.append(request.url))
             ctx = {"server": live_server.url, "host": news_host, "site": "xss", "thread": key,
-                   "count": sum(1 for e in entries if e["status"] in (201, 202))}
-            views = 0
+                   "count": sum(1 for e in entries if e["status"] in (201, 202)),
+                   "index": index}
             for _ in RENDERERS[page_name](page, ctx):
                 views += 1
                 page.wait_for_load_state("networkidle")
@@ -218,8 +249,8 @@ def test_hostile_comments_stay_inert(page_name, hostile_threads, live_server, ch
                 assert not dialogs and not fired, (where, dialogs, fired, culprits)
                 assert not problems, (where, problems[:10])
                 assert not foreign, (where, foreign[:10])
-            assert views >= 1
             page.close()
+        assert views >= len(hostile_threads) if page_name != "admin queue" else views >= 3
     finally:
         context.close()
 
