@@ -189,3 +189,30 @@ def test_a_token_for_one_comment_never_opens_another(client, site, post_comment)
     bodies = [c["html"] for c in client.get(
         "/api/v1/comments?site=news&thread=article-1").get_json()["comments"]]
     assert "<p>hijacked</p>" not in bodies
+
+
+def test_only_a_form_token_of_this_site_passes_as_a_form_token(app, client, make_site,
+                                                                post_comment):
+    """An edit token, another site's form token or another installation's is not a loaded
+    form: the timing check holds the comment and says why."""
+    timing = [{"name": "timing", "options": {"min_seconds": 0}}]
+    make_site("news", spam_checks=timing)
+    make_site("other", origins=("https://other.example",), spam_checks=[])
+    genuine = post_comment("A real reader.")
+    assert genuine.status_code == 201
+    edit_token = genuine.get_json()["edit_token"]
+    other_form = client.get("/api/v1/config?site=other&thread=t").get_json()["form_token"]
+    with _another_installation().app_context():
+        from discuss.tokens import make_form_token
+
+        foreign_form = make_form_token("news")
+    for name, token in (("edit token", edit_token), ("another site's form token", other_form),
+                        ("another installation's form token", foreign_form),
+                        ("garbage", "not-a-token")):
+        response = post_comment(f"Posted with {name}.", form_token=token)
+        assert response.status_code == 202, (name, response.get_json())
+        with app.app_context():
+            stored = db.session.get(Comment, response.get_json()["comment"]["id"])
+            reasons = [r["reason"] for r in stored.checks if r["check"] == "timing"]
+        assert stored.status.value == "pending", name
+        assert reasons == ["form token is forged, for another site or expired"], (name, reasons)
