@@ -85,16 +85,25 @@ def _is_html(response: Response) -> bool:
     return (response.mimetype or "") in {"text/html", "application/xhtml+xml"}
 
 
+def _framable(policy: str) -> bool:
+    """Whether a policy lets any page frame this one."""
+    for directive in policy.split(";"):
+        words = directive.split()
+        if words and words[0].lower() == "frame-ancestors":
+            return words[1:] != ["'none'"]
+    return True  # no frame-ancestors: CSP does not forbid framing
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the headers on every response; a view that set its own policy keeps it."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     if _is_html(response):
-        ancestors = _frame_ancestors()
-        headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = content_security_policy(_frame_ancestors())
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if not ancestors:
+        if not _framable(headers["Content-Security-Policy"]):
             headers.setdefault("X-Frame-Options", "DENY")
     else:
         headers.setdefault("Content-Security-Policy", DATA_POLICY)
