@@ -9,10 +9,11 @@ origins (and this service) may frame.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 from discuss.schemas.fields import MAX_ID
 from discuss.services.sites import find_site
@@ -40,7 +41,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 class BoundedIntConverter(IntegerConverter):
     """``<int:...>`` that only matches what fits a database integer, so a huge id is a 404."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
