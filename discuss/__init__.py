@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, db, limiter, migrate
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
     api.init_app(app)
+    cache.init_app(app)
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands

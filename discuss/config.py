@@ -37,6 +37,8 @@ class Settings:
     public_url: str = ""
     log_json: bool = False
     log_level: str = "INFO"
+    listing_cache_bytes: int = 16 * 1024 * 1024
+    listing_cache_ttl: int = 3600
     instance_path: str = field(default="", repr=False)
 
     def to_flask(self) -> dict[str, Any]:
@@ -155,7 +157,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_SECRET_KEY must be at least 16 characters")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise ConfigError("DISCUSS_REDIS_URL must be a redis:// URL")
-    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age"):
+    if settings.listing_cache_bytes < 0:
+        raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
+    for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
+                 "listing_cache_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

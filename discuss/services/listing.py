@@ -1,7 +1,9 @@
 """Reading a thread: a page of top-level comments with their whole reply trees.
 
 Two indexed queries whatever the thread's size (one for the page of roots, one for every
-descendant of those roots); the tree is assembled in one pass in Python.
+descendant of those roots); the tree is assembled in one pass in Python. The API reads
+through ``read_listing``: one query finds the thread's state, which answers a conditional
+request (304) or a cached first page without touching a comment row.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ import binascii
 import enum
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from discuss.errors import BadRequest
+from discuss.cache import listing_cache, listing_key
+from discuss.errors import BadRequest, NotFound
 from discuss.extensions import db
-from discuss.models import Comment, CommentStatus, Site, Thread
+from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -63,10 +68,13 @@ class ThreadPage:
     comments: list[CommentNode] = field(default_factory=list)
     next_cursor: str | None = None
     not_modified: bool = False
+    info: dict[str, object] | None = None
 
     @property
     def thread_info(self) -> dict[str, object]:
         """The thread's public state; an article without comments yet is an empty thread."""
+        if self.info is not None:
+            return self.info
         thread = self.thread
         return {
             "key": self.thread_key,
@@ -77,7 +85,7 @@ class ThreadPage:
         }
 
 
-def public_node(comment: Comment, depth: int) -> CommentNode:
+def public_node(comment: Any, depth: int) -> CommentNode:
     """What the public may see of a comment (no email, IP or source)."""
     if comment.status is not CommentStatus.APPROVED:
         return CommentNode(
@@ -119,7 +127,7 @@ def own_node(comment: Comment) -> CommentNode:
     )
 
 
-def _encode_cursor(sort: SortOrder, comment: Comment) -> str:
+def _encode_cursor(sort: SortOrder, comment: Any) -> str:
     key: object
     if sort is SortOrder.TOP:
         key = comment.likes - comment.dislikes
@@ -147,22 +155,43 @@ def _decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
         raise BadRequest("The cursor is not valid for this listing.") from None
 
 
-def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
-    """A tag that changes whenever anything visible on this page may have changed."""
-    version = f"{thread.id}.{thread.version}" if thread else "none"
-    raw = f"{site.id}.{site.settings_version}|{version}|{sort.value}|{limit}|{cursor}"
+def _born(created_at: datetime | None) -> str:
+    """A thread's birth stamp: tells apart threads that reuse a deleted one's id."""
+    return f"{created_at.timestamp():.6f}" if created_at else ""
+
+
+def _tag(site_id: int, settings_version: int, thread_id: int | None, version: int, born: str,
+         closed: bool, sort: SortOrder, limit: int, cursor: str) -> str:
+    state = f"{thread_id}.{version}.{born}.{int(closed)}" if thread_id is not None else "none"
+    raw = f"{site_id}.{settings_version}|{state}|{sort.value}|{limit}|{cursor}"
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _visible_roots_query(thread: Thread, sort: SortOrder, limit: int, cursor: str | None):
+def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
+    """A tag that changes whenever anything visible on this page may have changed."""
+    if thread is None:
+        return _tag(site.id, site.settings_version, None, 0, "", False, sort, limit, cursor)
+    return _tag(site.id, site.settings_version, thread.id, thread.version,
+                _born(thread.created_at), thread.is_closed(), sort, limit, cursor)
+
+
+# Only what a reader sees: selecting columns instead of whole entities keeps reads lean.
+_PUBLIC_COLUMNS = (
+    Comment.id, Comment.parent_id, Comment.depth, Comment.status, Comment.author_name,
+    Comment.author_url, Comment.avatar, Comment.body_html, Comment.created_at,
+    Comment.edited_at, Comment.likes, Comment.dislikes,
+)
+
+
+def _visible_roots_query(thread_id: int, sort: SortOrder, limit: int, cursor: str | None):
     reply = aliased(Comment)
     has_visible_reply = (
         sa.select(sa.literal(1))
         .where(reply.root_id == Comment.id, reply.status == CommentStatus.APPROVED)
         .exists()
     )
-    query = sa.select(Comment).where(
-        Comment.thread_id == thread.id,
+    query = sa.select(*_PUBLIC_COLUMNS).where(
+        Comment.thread_id == thread_id,
         Comment.depth == 0,
         sa.or_(Comment.status == CommentStatus.APPROVED, has_visible_reply),
     )
@@ -189,9 +218,7 @@ def _visible_roots_query(thread: Thread, sort: SortOrder, limit: int, cursor: st
     return query.order_by(*order).limit(limit + 1)
 
 
-def _assemble(
-    roots: list[Comment], descendants: list[Comment], max_depth: int
-) -> list[CommentNode]:
+def _assemble(roots: list[Any], descendants: list[Any], max_depth: int) -> list[CommentNode]:
     """Build the reply trees in one pass; deep replies hang from the deepest allowed ancestor."""
     nodes: dict[int, CommentNode] = {}
     display_parent: dict[int, int] = {}
@@ -227,6 +254,25 @@ def _prune(node: CommentNode) -> bool:
     return not node.deleted or bool(node.replies)
 
 
+def _page_comments(
+    thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
+) -> tuple[list[CommentNode], str | None]:
+    """The page's trees and the cursor of the next page: two queries."""
+    roots = list(db.session.execute(_visible_roots_query(thread_id, sort, limit, cursor)))
+    next_cursor = None
+    if len(roots) > limit:
+        roots = roots[:limit]
+        next_cursor = _encode_cursor(sort, roots[-1])
+    descendants: list[Any] = []
+    if roots:
+        descendants = list(
+            db.session.execute(
+                sa.select(*_PUBLIC_COLUMNS).where(Comment.root_id.in_([r.id for r in roots]))
+            )
+        )
+    return _assemble(roots, descendants, max(max_depth, 1)), next_cursor
+
+
 def load_thread_page(
     site_slug: str,
     thread_key: str,
@@ -245,18 +291,89 @@ def load_thread_page(
         _decode_cursor(sort, cursor)
     if thread is None:
         return ThreadPage(tag=tag, thread_key=thread_key)
-    roots = list(db.session.execute(_visible_roots_query(thread, sort, limit, cursor)).scalars())
-    next_cursor = None
-    if len(roots) > limit:
-        roots = roots[:limit]
-        next_cursor = _encode_cursor(sort, roots[-1])
-    descendants: list[Comment] = []
-    if roots:
-        descendants = list(
-            db.session.execute(
-                sa.select(Comment).where(Comment.root_id.in_([r.id for r in roots]))
-            ).scalars()
-        )
-    comments = _assemble(roots, descendants, max(site.max_depth, 1))
+    comments, next_cursor = _page_comments(thread.id, site.max_depth, sort, limit, cursor)
     return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, comments=comments,
                       next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class ListingBody:
+    """The API's answer to a listing: the serialised page, or 'not modified'."""
+
+    tag: str
+    body: bytes = b""
+    not_modified: bool = False
+
+
+def _thread_state(site_slug: str, thread_key: str) -> Any:
+    """Site and thread facts in one query: enough for the tag, the cache key and the header."""
+    row = db.session.execute(
+        sa.select(
+            Site.id.label("site_id"), Site.settings_version, Site.max_depth,
+            Site.auto_close_days, Thread.id.label("thread_id"), Thread.version, Thread.url,
+            Thread.title, Thread.locked, Thread.comment_count, Thread.created_at,
+        )
+        .select_from(Site)
+        .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == thread_key))
+        .where(Site.slug == site_slug)
+    ).first()
+    if row is None:
+        raise NotFound(f"No site named {site_slug!r}.")
+    return row
+
+
+def _is_closed(state: Any) -> bool:
+    """``Thread.is_closed`` on the columns of ``_thread_state``."""
+    if state.thread_id is None:
+        return False
+    if state.locked:
+        return True
+    days = state.auto_close_days
+    return bool(days) and utcnow() - state.created_at > timedelta(days=days)
+
+
+def read_listing(
+    site_slug: str,
+    thread_key: str,
+    render: Callable[[ThreadPage], bytes],
+    sort: SortOrder = SortOrder.OLDEST,
+    limit: int = 50,
+    cursor: str | None = None,
+    known_tag: str | None = None,
+) -> ListingBody:
+    """A page as the API serves it; the first page comes from the listing cache when it can.
+
+    One query answers a current tag (304) or a cached first page; a miss adds the two
+    comment queries, renders once with ``render`` and stores the bytes for the next reader.
+    """
+    state = _thread_state(site_slug, thread_key)
+    closed = _is_closed(state)
+    born = _born(state.created_at)
+    tag = _tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
+               born, closed, sort, limit, cursor or "")
+    if known_tag is not None and known_tag == tag:
+        return ListingBody(tag=tag, not_modified=True)
+    if cursor:
+        _decode_cursor(sort, cursor)
+    key = None
+    if state.thread_id is not None and not cursor:
+        key = listing_key(state.site_id, state.settings_version, state.thread_id,
+                          state.version, born, sort.value, limit, closed)
+        cached = listing_cache().get(key)
+        if cached is not None:
+            return ListingBody(tag=tag, body=cached)
+    page = ThreadPage(tag=tag, thread_key=thread_key, info={
+        "key": thread_key,
+        "url": state.url,
+        "title": state.title,
+        "locked": closed,
+        "comment_count": state.comment_count or 0,
+    })
+    if state.thread_id is not None:
+        page.comments, page.next_cursor = _page_comments(
+            state.thread_id, state.max_depth, sort, limit, cursor
+        )
+    body = render(page)
+    if key is not None:
+        listing_cache().set(key, body)
+    return ListingBody(tag=tag, body=body)

@@ -18,6 +18,7 @@ from discuss.schemas.comments import (
 from discuss.services import comments as comment_service
 from discuss.services import listing, reactions
 from discuss.web.api import blueprint as blp
+from discuss.web.api.render import listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
 
 
@@ -28,16 +29,15 @@ from discuss.web.api.requests import bearer_token, client_info, if_none_match, r
 @blp.alt_response(404, description="Unknown site.")
 def list_comments(args: dict):
     """One page of top-level comments, each with its whole reply tree."""
-    page = listing.load_thread_page(
-        args["site"], args["thread"], args["sort"], args["limit"], args["cursor"],
+    page = listing.read_listing(
+        args["site"], args["thread"], listing_json, args["sort"], args["limit"], args["cursor"],
         known_tag=if_none_match(),
     )
     headers = {"ETag": f'"{page.tag}"', "Cache-Control": "no-cache"}
     if page.not_modified:
         return Response(status=304, headers=headers)
-    body = {"thread": page.thread_info, "comments": page.comments,
-            "next_cursor": page.next_cursor}
-    return body, 200, headers
+    # Already serialised as ListingOut (see render.py), often straight from the cache.
+    return Response(page.body, status=200, headers=headers, mimetype="application/json")
 
 
 @blp.route("/comments", methods=["POST"])
