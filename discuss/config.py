@@ -69,8 +69,7 @@ def engine_options(url: str) -> dict[str, Any]:
     """Connection settings per backend: SQLite waits for the write lock, PostgreSQL fails fast."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {
-        "pool_pre_ping": True,
+    return {  # stale connections are checked by discuss.pool.ping_when_idle instead of pre-ping
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,

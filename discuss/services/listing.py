@@ -255,10 +255,10 @@ def _prune(node: CommentNode) -> bool:
 
 
 def _page_comments(
-    thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
+    reader: Any, thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
 ) -> tuple[list[CommentNode], str | None]:
-    """The page's trees and the cursor of the next page: two queries."""
-    roots = list(db.session.execute(_visible_roots_query(thread_id, sort, limit, cursor)))
+    """The page's trees and the cursor of the next page: two queries on ``reader``."""
+    roots = list(reader.execute(_visible_roots_query(thread_id, sort, limit, cursor)))
     next_cursor = None
     if len(roots) > limit:
         roots = roots[:limit]
@@ -266,7 +266,7 @@ def _page_comments(
     descendants: list[Any] = []
     if roots:
         descendants = list(
-            db.session.execute(
+            reader.execute(
                 sa.select(*_PUBLIC_COLUMNS).where(Comment.root_id.in_([r.id for r in roots]))
             )
         )
@@ -291,7 +291,8 @@ def load_thread_page(
         _decode_cursor(sort, cursor)
     if thread is None:
         return ThreadPage(tag=tag, thread_key=thread_key)
-    comments, next_cursor = _page_comments(thread.id, site.max_depth, sort, limit, cursor)
+    comments, next_cursor = _page_comments(db.session, thread.id, site.max_depth, sort, limit,
+                                           cursor)
     return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, comments=comments,
                       next_cursor=next_cursor)
 
@@ -305,18 +306,22 @@ class ListingBody:
     not_modified: bool = False
 
 
-def _thread_state(site_slug: str, thread_key: str) -> Any:
+# Built once: constructing a statement costs more than running it on the cached path.
+_THREAD_STATE = (
+    sa.select(
+        Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
+        Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title, Thread.locked,
+        Thread.comment_count, Thread.created_at,
+    )
+    .select_from(Site)
+    .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))
+    .where(Site.slug == sa.bindparam("slug"))
+)
+
+
+def _thread_state(reader: sa.Connection, site_slug: str, thread_key: str) -> Any:
     """Site and thread facts in one query: enough for the tag, the cache key and the header."""
-    row = db.session.execute(
-        sa.select(
-            Site.id.label("site_id"), Site.settings_version, Site.max_depth,
-            Site.auto_close_days, Thread.id.label("thread_id"), Thread.version, Thread.url,
-            Thread.title, Thread.locked, Thread.comment_count, Thread.created_at,
-        )
-        .select_from(Site)
-        .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == thread_key))
-        .where(Site.slug == site_slug)
-    ).first()
+    row = reader.execute(_THREAD_STATE, {"slug": site_slug, "key": thread_key}).first()
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
     return row
@@ -345,8 +350,27 @@ def read_listing(
 
     One query answers a current tag (304) or a cached first page; a miss adds the two
     comment queries, renders once with ``render`` and stores the bytes for the next reader.
+    The reads run without a transaction (no BEGIN/ROLLBACK round trips): the thread's
+    version is read first, so the comments read after it are at least as new as the key
+    they are cached under.
     """
-    state = _thread_state(site_slug, thread_key)
+    with db.engine.connect() as connection:
+        reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return _read_listing(reader, site_slug, thread_key, render, sort, limit, cursor,
+                             known_tag)
+
+
+def _read_listing(
+    reader: sa.Connection,
+    site_slug: str,
+    thread_key: str,
+    render: Callable[[ThreadPage], bytes],
+    sort: SortOrder,
+    limit: int,
+    cursor: str | None,
+    known_tag: str | None,
+) -> ListingBody:
+    state = _thread_state(reader, site_slug, thread_key)
     closed = _is_closed(state)
     born = _born(state.created_at)
     tag = _tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
@@ -371,7 +395,7 @@ def read_listing(
     })
     if state.thread_id is not None:
         page.comments, page.next_cursor = _page_comments(
-            state.thread_id, state.max_depth, sort, limit, cursor
+            reader, state.thread_id, state.max_depth, sort, limit, cursor
         )
     body = render(page)
     if key is not None:

@@ -23,7 +23,7 @@ from discuss.web.api.requests import bearer_token, client_info, if_none_match, r
 
 
 @blp.route("/comments", methods=["GET"])
-@blp.arguments(ListQuery, location="query", error_status_code=400)
+@blp.arguments(ListQuery(), location="query", error_status_code=400)
 @blp.response(200, ListingOut)
 @blp.alt_response(304, description="Not modified: the client's copy is current.")
 @blp.alt_response(404, description="Unknown site.")
@@ -41,7 +41,7 @@ def list_comments(args: dict):
 
 
 @blp.route("/comments", methods=["POST"])
-@blp.arguments(CommentIn)
+@blp.arguments(CommentIn())
 @blp.response(201, CreatedOut, description="Published.")
 @blp.alt_response(202, schema=CreatedOut, description="Held for moderation.")
 @blp.alt_response(403, description="Thread locked, site closed or author banned.")
