@@ -58,8 +58,8 @@ def run(base_url: str, load: Load, duration: float, connections: int,
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     argv = ["taskset", "-c", LOAD_CPUS, "wrk", f"-t{threads}", f"-c{connections}",
-            f"-d{max(1, round(duration))}s", "--latency", "--timeout", "60s", "-s", str(_script(load)),
-            base_url + load.path]
+            f"-d{max(1, round(duration))}s", "--latency", "--timeout", "60s",
+            "-s", str(_script(load)), base_url + load.path]
     out = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, **load.env},
                          timeout=duration + 120)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, db, limiter, migrate
-from discuss.pool import ping_when_idle
+from discuss.pool import ping_when_idle, tune_sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -28,8 +28,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
-    if not settings.database_url.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if settings.database_url.startswith("sqlite"):
+            tune_sqlite(db.engine)
+        else:
             ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)

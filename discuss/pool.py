@@ -41,3 +41,65 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
                 dbapi_connection.rollback()
         except Exception as error:  # noqa: BLE001  (any failure means: use a new connection)
             raise sa.exc.DisconnectionError(str(error)) from error
+
+
+def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> tuple | None:
+    """The first row of a read-only ``statement``, run on a pooled DBAPI connection directly.
+
+    For the hottest read (the listing's one query when the answer is cached or 304): it
+    skips SQLAlchemy's per-execution work and, on PostgreSQL, the BEGIN/ROLLBACK round trips
+    (the statement runs in autocommit). Values come back as the driver gives them. Listeners
+    of the engine's ``before_cursor_execute`` event still see the statement (tests count it).
+    """
+    sql, order = _compiled(engine, statement)
+    args: Any = tuple(params[name] for name in order) if order is not None else params
+    postgres = engine.dialect.name == "postgresql"
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        if postgres:
+            driver.autocommit = True
+        cursor = connection.cursor()
+        try:
+            for listener in engine.dispatch.before_cursor_execute:
+                listener(None, cursor, sql, args, None, False)
+            cursor.execute(sql, args)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+            if postgres:
+                driver.autocommit = False
+    finally:
+        connection.close()
+
+
+_COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _compiled(engine: Engine, statement: sa.Select) -> tuple[str, tuple[str, ...] | None]:
+    """SQL text and positional parameter order of ``statement`` for the engine's dialect."""
+    key = (id(statement), engine.dialect.name)
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=engine.dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _COMPILED[key] = (str(compiled), order)
+    return found
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Write-ahead logging: readers never wait for a writer, and a commit costs no fsync.
+
+    With ``synchronous=NORMAL`` a WAL database stays consistent after a crash; only the last
+    commits before a power loss can be lost (the default rollback journal pays several
+    fsyncs per comment instead: about 6 ms each on the benchmark machine).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import BadRequest, NotFound
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.pool import fetch_one
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -319,12 +320,37 @@ _THREAD_STATE = (
 )
 
 
-def _thread_state(reader: sa.Connection, site_slug: str, thread_key: str) -> Any:
+@dataclass(frozen=True)
+class _ThreadState:
+    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread."""
+
+    site_id: int
+    settings_version: int
+    max_depth: int
+    auto_close_days: int | None
+    thread_id: int | None
+    version: int | None
+    url: str | None
+    title: str | None
+    locked: bool
+    comment_count: int | None
+    created_at: datetime | None
+
+
+def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     """Site and thread facts in one query: enough for the tag, the cache key and the header."""
-    row = reader.execute(_THREAD_STATE, {"slug": site_slug, "key": thread_key}).first()
+    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key})
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
-    return row
+    values = list(row)
+    values[8] = bool(values[8])
+    created = values[10]
+    if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
+        created = datetime.fromisoformat(created)
+    if created is not None:
+        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    values[10] = created
+    return _ThreadState(*values)
 
 
 def _is_closed(state: Any) -> bool:
@@ -354,23 +380,7 @@ def read_listing(
     version is read first, so the comments read after it are at least as new as the key
     they are cached under.
     """
-    with db.engine.connect() as connection:
-        reader = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return _read_listing(reader, site_slug, thread_key, render, sort, limit, cursor,
-                             known_tag)
-
-
-def _read_listing(
-    reader: sa.Connection,
-    site_slug: str,
-    thread_key: str,
-    render: Callable[[ThreadPage], bytes],
-    sort: SortOrder,
-    limit: int,
-    cursor: str | None,
-    known_tag: str | None,
-) -> ListingBody:
-    state = _thread_state(reader, site_slug, thread_key)
+    state = _thread_state(site_slug, thread_key)
     closed = _is_closed(state)
     born = _born(state.created_at)
     tag = _tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
@@ -394,9 +404,11 @@ def _read_listing(
         "comment_count": state.comment_count or 0,
     })
     if state.thread_id is not None:
-        page.comments, page.next_cursor = _page_comments(
-            reader, state.thread_id, state.max_depth, sort, limit, cursor
-        )
+        with db.engine.connect() as connection:
+            reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+            page.comments, page.next_cursor = _page_comments(
+                reader, state.thread_id, state.max_depth, sort, limit, cursor
+            )
     body = render(page)
     if key is not None:
         listing_cache().set(key, body)

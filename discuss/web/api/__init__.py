@@ -1,6 +1,15 @@
 """The versioned JSON API under /api/v1."""
 
-from flask_smorest import Blueprint
+import flask_smorest
+
+from discuss.web.api.parsing import MemoParser
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint; query strings are parsed once each (see parsing.py)."""
+
+    ARGUMENTS_PARSER = MemoParser()
+
 
 blueprint = Blueprint(
     "api", __name__, url_prefix="/api/v1", description="Public comment API"

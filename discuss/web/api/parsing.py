@@ -1,0 +1,50 @@
+"""Query-string parsing that remembers its answers.
+
+Readers send the same few query strings over and over (every reader of an article asks for
+the same page), so the schema's answer for a query string is kept in a small LRU: the
+schema still validates each distinct string once, and a hot read skips marshmallow. Only
+successful parses are kept; query schemas depend on nothing but the string itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from webargs.flaskparser import FlaskParser
+
+MAX_ENTRIES = 2048
+MAX_QUERY_BYTES = 4096
+
+
+class MemoParser(FlaskParser):
+    """webargs' Flask parser with a per-process LRU for query-string arguments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memo: OrderedDict[tuple[int, bytes], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None,
+              validate: Any = None, **kwargs: Any) -> Any:
+        """As webargs, answered from memory for a query string parsed before."""
+        if location != "query" or validate is not None:
+            return super().parse(argmap, req, location=location, validate=validate, **kwargs)
+        req = req if req is not None else self.get_default_request()
+        raw = req.query_string
+        if len(raw) > MAX_QUERY_BYTES:
+            return super().parse(argmap, req, location=location, **kwargs)
+        key = (id(argmap), raw)
+        with self._lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+        if found is None:
+            found = super().parse(argmap, req, location=location, **kwargs)
+            with self._lock:
+                self._memo[key] = found
+                if len(self._memo) > MAX_ENTRIES:
+                    self._memo.popitem(last=False)
+        return {name: list(value) if isinstance(value, list) else value
+                for name, value in found.items()}
