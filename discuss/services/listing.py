@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -40,7 +41,7 @@ class SortOrder(enum.StrEnum):
     TOP = "top"
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentNode:
     """One comment as readers see it, with its replies; a tombstone when withdrawn."""
 
@@ -86,9 +87,12 @@ class ThreadPage:
         }
 
 
+_APPROVED = CommentStatus.APPROVED
+
+
 def public_node(comment: Any, depth: int) -> CommentNode:
     """What the public may see of a comment (no email, IP or source)."""
-    if comment.status is not CommentStatus.APPROVED:
+    if comment.status is not _APPROVED:
         return CommentNode(
             id=comment.id, parent_id=comment.parent_id, depth=depth, status="deleted",
             author={"name": None, "url": None, "avatar": ""}, html="",
@@ -98,7 +102,7 @@ def public_node(comment: Any, depth: int) -> CommentNode:
         id=comment.id,
         parent_id=comment.parent_id,
         depth=depth,
-        status=comment.status.value,
+        status="approved",
         author={"name": comment.author_name, "url": comment.author_url, "avatar": comment.avatar},
         html=comment.body_html,
         created_at=comment.created_at,
@@ -184,7 +188,12 @@ _PUBLIC_COLUMNS = (
 )
 
 
-def _visible_roots_query(thread_id: int, sort: SortOrder, limit: int, cursor: str | None):
+@functools.cache
+def _roots_statement(sort: SortOrder, after_cursor: bool) -> sa.Select:
+    """The page of visible top-level comments, built once per sort (bound: thread, size, cursor).
+
+    A withdrawn top-level comment stays (as a tombstone) while it has a visible reply.
+    """
     reply = aliased(Comment)
     has_visible_reply = (
         sa.select(sa.literal(1))
@@ -192,31 +201,33 @@ def _visible_roots_query(thread_id: int, sort: SortOrder, limit: int, cursor: st
         .exists()
     )
     query = sa.select(*_PUBLIC_COLUMNS).where(
-        Comment.thread_id == thread_id,
+        Comment.thread_id == sa.bindparam("thread_id"),
         Comment.depth == 0,
         sa.or_(Comment.status == CommentStatus.APPROVED, has_visible_reply),
     )
     score = Comment.likes - Comment.dislikes
-    if sort is SortOrder.OLDEST:
-        order = (Comment.created_at.asc(), Comment.id.asc())
-        position = sa.tuple_(Comment.created_at, Comment.id)
-    elif sort is SortOrder.NEWEST:
-        order = (Comment.created_at.desc(), Comment.id.desc())
-        position = sa.tuple_(Comment.created_at, Comment.id)
-    else:
+    if sort is SortOrder.TOP:
         order = (score.desc(), Comment.id.desc())
         position = sa.tuple_(score, Comment.id)
-    if cursor:
-        key, last_id = _decode_cursor(sort, cursor)
-        if sort is SortOrder.OLDEST:
-            query = query.where(position > sa.tuple_(sa.literal(key, Comment.created_at.type),
-                                                       sa.literal(last_id)))
-        elif sort is SortOrder.NEWEST:
-            query = query.where(position < sa.tuple_(sa.literal(key, Comment.created_at.type),
-                                                       sa.literal(last_id)))
-        else:
-            query = query.where(position < sa.tuple_(sa.literal(key), sa.literal(last_id)))
-    return query.order_by(*order).limit(limit + 1)
+        key = sa.bindparam("cursor_key", type_=sa.Integer())
+    else:
+        ascending = sort is SortOrder.OLDEST
+        order = ((Comment.created_at.asc(), Comment.id.asc()) if ascending
+                 else (Comment.created_at.desc(), Comment.id.desc()))
+        position = sa.tuple_(Comment.created_at, Comment.id)
+        key = sa.bindparam("cursor_key", type_=Comment.created_at.type)
+    if after_cursor:
+        boundary = sa.tuple_(key, sa.bindparam("cursor_id", type_=sa.Integer()))
+        query = query.where(position > boundary if sort is SortOrder.OLDEST
+                            else position < boundary)
+    return query.order_by(*order).limit(sa.bindparam("page_size", type_=sa.Integer()))
+
+
+_DESCENDANTS = (
+    sa.select(*_PUBLIC_COLUMNS)
+    .where(Comment.root_id.in_(sa.bindparam("roots", expanding=True)))
+    .order_by(Comment.depth, Comment.created_at, Comment.id)  # parents before their replies
+)
 
 
 def _assemble(roots: list[Any], descendants: list[Any], max_depth: int) -> list[CommentNode]:
@@ -229,7 +240,7 @@ def _assemble(roots: list[Any], descendants: list[Any], max_depth: int) -> list[
         nodes[root.id] = node
         result.append(node)
     reordered: set[int] = set()
-    for comment in sorted(descendants, key=lambda c: (c.depth, c.created_at, c.id)):
+    for comment in descendants:  # ordered by depth, then age: every parent comes first
         parent = nodes.get(comment.parent_id or -1)
         if parent is None:
             continue
@@ -259,18 +270,17 @@ def _page_comments(
     reader: Any, thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
 ) -> tuple[list[CommentNode], str | None]:
     """The page's trees and the cursor of the next page: two queries on ``reader``."""
-    roots = list(reader.execute(_visible_roots_query(thread_id, sort, limit, cursor)))
+    params: dict[str, Any] = {"thread_id": thread_id, "page_size": limit + 1}
+    if cursor:
+        params["cursor_key"], params["cursor_id"] = _decode_cursor(sort, cursor)
+    roots = reader.execute(_roots_statement(sort, bool(cursor)), params).all()
     next_cursor = None
     if len(roots) > limit:
         roots = roots[:limit]
         next_cursor = _encode_cursor(sort, roots[-1])
     descendants: list[Any] = []
     if roots:
-        descendants = list(
-            reader.execute(
-                sa.select(*_PUBLIC_COLUMNS).where(Comment.root_id.in_([r.id for r in roots]))
-            )
-        )
+        descendants = reader.execute(_DESCENDANTS, {"roots": [r.id for r in roots]}).all()
     return _assemble(roots, descendants, max(max_depth, 1)), next_cursor
 
 

@@ -18,10 +18,12 @@ _encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    """As ``schemas.fields.Timestamp``."""
+    """As ``schemas.fields.Timestamp`` (isoformat is several times faster than strftime)."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _comment(node: CommentNode) -> dict[str, Any]:
