@@ -1,4 +1,4 @@
-"""Profiles of the hot paths: py-spy samples one discuss worker while wrk drives it."""
+"""Profiles of the hot paths: py-spy samples the discuss workers while wrk drives them."""
 
 from __future__ import annotations
 
@@ -30,37 +30,68 @@ def record(pid: int, seconds: float, out: Path) -> None:
                    capture_output=True, check=False)
 
 
-def _frame(raw: str) -> str:
-    """'function (path/to/module.py:12)' -> 'module.py:function', the package kept short."""
-    name, _, where = raw.partition(" (")
-    path = where.rsplit(":", 1)[0]
-    parts = path.split("/")
+# Functions whose inclusive share tells where a request's time goes (name -> label).
+MARKERS = {
+    "ThreadWorker.handle": "gunicorn: read request, write response",
+    "Flask.wsgi_app": "Flask app (all of the request below gunicorn)",
+    "Flask.preprocess_request": "before-request hooks (rate limiter)",
+    "MemoParser.parse": "query arguments (memoised)",
+    "Parser.parse": "webargs + marshmallow parsing",
+    "read_listing": "listing service",
+    "_thread_state": "thread state query",
+    "_page_comments": "comment queries + tree",
+    "listing_json": "JSON rendering",
+    "count_comments": "counts service",
+    "submit_comment": "posting service",
+    "render_markdown": "Markdown + bleach",
+    "Session.commit": "commit",
+    "Schema.dump": "marshmallow dump",
+    "RequestContext.push": "request context + session cookie",
+}
+
+
+def _package(raw: str) -> str:
+    """'function (path/to/pkg/module.py:12)' -> the top-level package or stdlib module."""
+    _, _, where = raw.partition(" (")
+    parts = where.rsplit(":", 1)[0].split("/")
     if "site-packages" in parts:
-        parts = parts[parts.index("site-packages") + 1:]
-    elif "discuss" in parts:
-        parts = parts[len(parts) - 1 - parts[::-1].index("discuss"):]
-    return f"{'/'.join(parts[-2:])}:{name.strip()}"
+        return parts[parts.index("site-packages") + 1].removesuffix(".py")
+    if "discuss" in parts:
+        return "discuss"
+    return parts[0].removesuffix(".py") if parts and parts[0] else "?"  # py-spy: 'pkg/mod.py'
 
 
-def summarise(collapsed: Path, top: int = 14) -> dict[str, Any]:
-    """Share of samples spent inside each function (inclusive), the busiest first."""
-    inclusive: Counter[str] = Counter()
+def _function(raw: str) -> str:
+    return raw.partition(" (")[0].strip()
+
+
+def summarise(collapsed: Path) -> dict[str, Any]:
+    """Where the busy samples are: by package (innermost frame) and inside marked functions."""
+    by_package: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
     total = 0
     if not collapsed.exists():
-        return {"samples": 0, "frames": []}
+        return {"samples": 0, "packages": [], "inside": []}
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
+        if not count.isdigit() or not stack:
             continue
         samples = int(count)
         total += samples
-        for frame in {_frame(f) for f in stack.split(";")}:
-            inclusive[frame] += samples
+        frames = stack.split(";")
+        by_package[_package(frames[-1])] += samples
+        names = {_function(f) for f in frames}
+        for marker in MARKERS:
+            if any(name == marker or name.endswith("." + marker) for name in names):
+                inside[marker] += samples
     if not total:
-        return {"samples": 0, "frames": []}
-    frames = [(frame, round(100 * n / total, 1)) for frame, n in inclusive.most_common()
-              if n / total < 0.97]  # drop the frames every sample passes through
-    return {"samples": total, "frames": frames[:top]}
+        return {"samples": 0, "packages": [], "inside": []}
+    share = lambda n: round(100 * n / total, 1)  # noqa: E731
+    return {
+        "samples": total,
+        "packages": [(name, share(n)) for name, n in by_package.most_common(9)],
+        "inside": [(MARKERS[m], share(inside[m])) for m in MARKERS if inside[m]],
+    }
 
 
 def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
@@ -73,11 +104,17 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
         if server is None or not server.workers():
             continue
         raw = WORK / f"profile-{scenario}-{target}.txt"
-        raw.unlink(missing_ok=True)
-        sampler = threading.Thread(target=record, args=(server.workers()[0], seconds, raw))
-        sampler.start()
+        parts = [WORK / f"profile-{scenario}-{target}-{pid}.txt" for pid in server.workers()]
+        samplers = [threading.Thread(target=record, args=(pid, seconds, part))
+                    for pid, part in zip(server.workers(), parts, strict=True)]
+        for part in parts:
+            part.unlink(missing_ok=True)
+        for sampler in samplers:
+            sampler.start()
         run(server.url, bench.load(scenario, target), seconds + 1, args.connections)
-        sampler.join()
+        for sampler in samplers:
+            sampler.join()
+        raw.write_text("\n".join(p.read_text().rstrip() for p in parts if p.exists()))
         summary = summarise(raw)
         out[f"{scenario}@{target}"] = summary
         if raw.exists():

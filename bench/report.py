@@ -83,7 +83,9 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            "`bench/NOTES.md`. Raw figures: `bench/results.json`.", "",
            f"Measured {m['date']} on {m['cpu']}, {m['cpus']} CPUs, {m['memory']} RAM, "
            f"Linux {m['kernel']}; Python {m['python']}, PostgreSQL {m['postgresql']}, "
-           f"SQLite {m['sqlite']}, {m['wrk']}.", "",
+           f"SQLite {m['sqlite']}, {m['wrk']}. Load average (1, 5, 15 min) before the run: "
+           f"{m.get('load', '?')}, after the load runs: {m.get('load_after', '?')} (other "
+           "work shares this machine; ratios within a round are what count).", "",
            "## Method", "",
            f"- Every target runs under gunicorn on 127.0.0.1 with the same settings "
            f"(2 workers, gthread, 4 threads each), pinned with `taskset` to CPU 0; `wrk` "
@@ -132,6 +134,24 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
                 f"{_median([r['p50_ms'] for r in runs]):.2f} | "
                 f"{_median([r['p99_ms'] for r in runs]):.2f} | "
                 f"{sum(r['errors'] for r in runs)} | {vs_isso} | {vs_ceiling} |")
+    costs = data.get("cpu_us")
+    if costs:
+        labels = {"bare_flask": "bare Flask answering the same bytes",
+                  "read200": "read 200-comment thread, cached", "not_modified": "304 answer",
+                  "counts20": "counts for 20 threads", "post": "post a comment",
+                  "read200_cold": "read 200-comment thread, cache cold"}
+        backends = list(costs)
+        out += ["", "## CPU per request, in one process", "",
+                "What the app itself costs, measured with `time.process_time` over hundreds of "
+                "requests sent straight to the WSGI app (no HTTP server, no network): hardly "
+                "affected by other load on the machine. The database server's CPU is not "
+                "included. See `bench/cost.py`.", "",
+                "| path | " + " | ".join(f"{b} µs" for b in backends) + " |",
+                "|---|" + "---:|" * len(backends)]
+        for key, label in labels.items():
+            if all(key in costs[b] for b in backends):
+                out.append(f"| {label} | " + " | ".join(f"{costs[b][key]:,.0f}"
+                                                        for b in backends) + " |")
     scale = data.get("scale")
     if scale:
         out += ["", "## Scale: 10 thousand vs 1 million comments", "",
@@ -151,12 +171,14 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
         out.append(f"| {name} | {mb} |")
     if data.get("profiles"):
         out += ["", "## Profiles of the hot paths", "",
-                "py-spy samples of one worker under load (500 Hz); the share of samples spent "
-                "inside each function, frames common to every sample left out. The top stacks "
-                "are in `bench/profiles/`.", ""]
+                "py-spy samples of both workers under load (500 Hz, busy samples only). "
+                "*By package*: the innermost frame of each sample, i.e. where the CPU was; "
+                "*inside*: samples with the function anywhere on the stack. The heaviest "
+                "stacks are in `bench/profiles/`.", ""]
         for name, summary in data["profiles"].items():
-            out += [f"**{name}** ({summary['samples']} samples): " + "; ".join(
-                f"`{frame}` {share}%" for frame, share in summary["frames"]), ""]
+            out += [f"**{name}** ({summary['samples']} samples)", "",
+                    "- by package: " + ", ".join(f"{p} {v}%" for p, v in summary["packages"]),
+                    "- inside: " + ", ".join(f"{p} {v}%" for p, v in summary["inside"]), ""]
     out += ["", "## Commands", "", "    make bench                  # everything, ~25 minutes",
             "    .venv/bin/python -m bench.run --quick   # one short round, to try the harness",
             "    .venv/bin/python -m bench.seed --database-url URL [--scale 1000000]", ""]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import dataset, isso, profile, report, scale
+from bench import cost, dataset, isso, profile, report, scale
 from bench.targets import WORK, Server, ceiling_server, discuss_server
 from bench.wrk import Load, Result, run, wrk_version
 
@@ -90,7 +90,7 @@ class Bench:
         return urls
 
     def start(self) -> None:
-        urls = self.prepare_databases()
+        urls = self.database_urls = self.prepare_databases()
         for backend, url in urls.items():
             for cold in (False, True):
                 name = f"discuss-{backend}" + ("-cold" if cold else "")
@@ -164,9 +164,14 @@ class Bench:
                     a.connections)
             for round_no in range(a.runs):
                 for target in targets:
+                    duration, connections = a.duration, a.connections
+                    if target == "isso" and scenario.name == "read2000":
+                        # Several seconds per answer: fewer connections, a longer run, so
+                        # that whole answers are counted (wrk counts only finished ones).
+                        duration, connections = max(duration, 30.0), 2
                     result: Result = run(self.servers[target].url,
-                                         self.load(scenario.name, target), a.duration,
-                                         a.connections)
+                                         self.load(scenario.name, target), duration,
+                                         connections)
                     results[scenario.name][target].append(result.as_dict())
                     print(f"  {scenario.name:13} round {round_no + 1} {target:20} "
                           f"{result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
@@ -189,6 +194,7 @@ def machine() -> dict[str, str]:
     import sqlite3
 
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
+            "load": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
             "cpus": str(os.cpu_count()),
             "memory": mem, "kernel": platform.release(), "python": platform.python_version(),
             "postgresql": pg, "sqlite": sqlite3.sqlite_version, "wrk": wrk_version()}
@@ -222,8 +228,14 @@ def main() -> None:
         profiles = {} if args.no_profile else profile.hot_paths(bench, args)
     finally:
         bench.stop()
+    facts["load_after"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    costs = {}
+    for backend, url in bench.database_urls.items():
+        costs[backend] = {**cost.measure(url), **cost.measure(url, cache=False)}
+        print(f"  CPU per request, {backend}: {costs[backend]}", flush=True)
     scale_result = scale.compare(args.scale, args) if args.scale else None
     data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
+            "cpu_us": costs,
             "sizes": bench.sizes, "profiles": profiles, "scale": scale_result}
     (Path(__file__).parent / "results.json").write_text(json.dumps(data, indent=1))
     Path(args.output).write_text(report.render(data, SCENARIOS))

@@ -44,15 +44,28 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
 
 
 def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> tuple | None:
-    """The first row of a read-only ``statement``, run on a pooled DBAPI connection directly.
+    """The first row of a read-only ``statement``; see ``fetch_all``."""
+    rows = fetch_all(engine, statement, params, first_only=True)
+    return rows[0] if rows else None
 
-    For the hottest read (the listing's one query when the answer is cached or 304): it
-    skips SQLAlchemy's per-execution work and, on PostgreSQL, the BEGIN/ROLLBACK round trips
-    (the statement runs in autocommit). Values come back as the driver gives them. Listeners
-    of the engine's ``before_cursor_execute`` event still see the statement (tests count it).
+
+def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
+              first_only: bool = False) -> list[tuple]:
+    """Rows of a read-only ``statement``, run on a pooled DBAPI connection directly.
+
+    For the hottest reads (the listing's one query when the answer is cached or 304, the
+    counts): it skips SQLAlchemy's per-execution work and, on PostgreSQL, the BEGIN/ROLLBACK
+    round trips (the statement runs in autocommit). Values come back as the driver gives
+    them. A list value fills an expanding parameter. Listeners of the engine's
+    ``before_cursor_execute`` event still see the statement (tests count statements so).
     """
-    sql, order = _compiled(engine, statement)
-    args: Any = tuple(params[name] for name in order) if order is not None else params
+    sizes = tuple(sorted((name, len(value)) for name, value in params.items()
+                         if isinstance(value, list | tuple)))
+    sql, order = _compiled(engine, statement, tuple(sorted(params)), sizes)
+    flat = dict(params)
+    for name, _ in sizes:
+        flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
+    args: Any = tuple(flat[name] for name in order) if order is not None else flat
     postgres = engine.dialect.name == "postgresql"
     connection = engine.raw_connection()
     try:
@@ -64,7 +77,10 @@ def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> t
             for listener in engine.dispatch.before_cursor_execute:
                 listener(None, cursor, sql, args, None, False)
             cursor.execute(sql, args)
-            return cursor.fetchone()
+            if first_only:
+                row = cursor.fetchone()
+                return [row] if row is not None else []
+            return cursor.fetchall()
         finally:
             cursor.close()
             if postgres:
@@ -73,15 +89,22 @@ def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> t
         connection.close()
 
 
-_COMPILED: dict[tuple[int, str], tuple[str, tuple[str, ...] | None]] = {}
+_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _compiled(engine: Engine, statement: sa.Select) -> tuple[str, tuple[str, ...] | None]:
-    """SQL text and positional parameter order of ``statement`` for the engine's dialect."""
-    key = (id(statement), engine.dialect.name)
+def _compiled(
+    engine: Engine, statement: sa.Select, names: tuple[str, ...],
+    sizes: tuple[tuple[str, int], ...],
+) -> tuple[str, tuple[str, ...] | None]:
+    """SQL text and positional parameter order of ``statement`` for the engine's dialect,
+    with each expanding parameter rendered for its number of values."""
+    key = (id(statement), engine.dialect.name, sizes)
     found = _COMPILED.get(key)
     if found is None:
-        compiled = statement.compile(dialect=engine.dialect)
+        placeholders: dict[str, Any] = dict.fromkeys(names)
+        placeholders.update({name: [None] * size for name, size in sizes})
+        compiled = statement.params(placeholders).compile(
+            dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         found = _COMPILED[key] = (str(compiled), order)
     return found

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread
+from discuss.pool import fetch_all
 
 MAX_KEYS = 100
 
@@ -22,7 +23,7 @@ _COUNTS = (
 
 def count_comments(site_slug: str, keys: list[str]) -> dict[str, int]:
     """One query for up to 100 thread keys; unknown keys count 0; an unknown site raises."""
-    rows = db.session.execute(_COUNTS, {"slug": site_slug, "keys": list(keys)}).all()
+    rows = fetch_all(db.engine, _COUNTS, {"slug": site_slug, "keys": list(keys)})
     if not rows:
         raise NotFound(f"No site named {site_slug!r}.")
     found = {key: count for _, key, count in rows if key is not None}
