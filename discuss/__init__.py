@@ -35,13 +35,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
+    from discuss.schemas.problem import ProblemSchema
+
+    api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
     api.init_app(app)
     cache.init_app(app)
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands
+    from discuss.services.spam_data import SqlCheckData
+    from discuss.spam.registry import init_spam
     from discuss.web import register_web
 
+    init_spam(app, SqlCheckData)
     register_web(app)
     register_commands(app)
     return app

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
-from flask.cli import FlaskGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.errors import DomainError
-from discuss.services import demo, sites
+from discuss.services import demo, privacy, sites
 
 
 def _fail(error: DomainError) -> None:
@@ -15,7 +15,7 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.detail} {details}".strip())
 
 
-@click.group("sites")
+@click.group("sites", cls=AppGroup)
 def sites_group() -> None:
     """Manage sites (tenants)."""
 
@@ -36,6 +36,7 @@ def create_site_command(slug: str, origins: tuple[str, ...], moderation: str,
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--origin", "origins", multiple=True, help="Extra origin allowed to embed the demo.")
 def demo_command(origins: tuple[str, ...]) -> None:
     """Add the demo site with a sample article and comments."""
@@ -43,10 +44,43 @@ def demo_command(origins: tuple[str, ...]) -> None:
     click.echo(f"demo site ready: {site.slug} (open /demo)")
 
 
+@click.group("privacy", cls=AppGroup)
+def privacy_group() -> None:
+    """Personal data: retention and erasure."""
+
+
+@privacy_group.command("retention")
+def retention_command() -> None:
+    """Anonymise old IPs and purge old spam, per DISCUSS_IP_ANONYMIZE_DAYS / _SPAM_RETENTION_DAYS.
+
+    Run it daily from cron or a systemd timer.
+    """
+    settings = current_app.config["DISCUSS"]
+    report = privacy.apply_retention(settings.ip_anonymize_days, settings.spam_retention_days)
+    click.echo(f"anonymised {report.anonymised} comment(s); purged {report.purged_spam} spam")
+
+
+@privacy_group.command("erase")
+@click.option("--email", required=True, help="The author's email address.")
+@click.option("--delete-comments", is_flag=True, help="Withdraw their comments as well.")
+def erase_command(email: str, delete_comments: bool) -> None:
+    """Erase one person's personal data from every comment they wrote."""
+    try:
+        count = privacy.erase_person(email, delete_comments)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"erased personal data from {count} comment(s)")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
+    from discuss.cli_spam import checks_command, spam_group
+
+    sites_group.add_command(checks_command)
     app.cli.add_command(sites_group)
+    app.cli.add_command(spam_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(privacy_group)
 
 
 def _create_app() -> Flask:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import limits
+
 
 class ConfigError(ValueError):
     """A setting is missing or has a value of the wrong kind."""
@@ -31,6 +33,10 @@ class Settings:
     form_token_max_age: int = 24 * 3600
     rate_limit_comments: str = "5 per minute;30 per hour"
     rate_limit_default: str = ""
+    spam_check_timeout_ms: int = 3000
+    spam_check_workers: int = 8
+    akismet_key: str = field(default="", repr=False)
+    akismet_api_url: str = "https://rest.akismet.com"
     trust_proxy_headers: int = 0
     ip_anonymize_days: int = 30
     spam_retention_days: int = 30
@@ -159,8 +165,15 @@ def _validate(settings: Settings) -> None:
     if settings.listing_cache_bytes < 0:
         raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
     for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
-                 "listing_cache_ttl"):
+                 "spam_check_timeout_ms", "spam_check_workers", "listing_cache_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
+    if not settings.akismet_api_url.startswith(("http://", "https://")):
+        raise ConfigError("DISCUSS_AKISMET_API_URL must be an http(s):// URL")
+    try:
+        limits.parse_many(settings.rate_limit_comments)
+    except ValueError:
+        raise ConfigError("DISCUSS_RATE_LIMIT_COMMENTS must be a rate limit like "
+                          "'5 per minute;30 per hour'") from None
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("DISCUSS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")

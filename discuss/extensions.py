@@ -7,16 +7,8 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from discuss.models.base import Base
-from discuss.schemas.problem import ProblemSchema
-
-
-class DiscussApi(Api):
-    """flask-smorest's Api, documenting our problem+json error body."""
-
-    ERROR_SCHEMA = ProblemSchema
-
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
-api = DiscussApi()
+api = Api()

@@ -15,7 +15,8 @@ from bleach.linkifier import Linker
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "em", "strong", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li", "hr"}
+    {"p", "br", "em", "strong", "s", "del", "a", "code", "pre", "blockquote", "ul", "ol", "li",
+     "hr"}
 )
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"

@@ -97,6 +97,9 @@ def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]
     yield factory
     if apps:
         _empty_tables(apps[0])
+    for other in apps[1:]:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -111,13 +114,18 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_site(app: Flask) -> Callable[..., Any]:
-    """Create a site through the service, then apply any settings given."""
+    """Create a site through the service, then apply any settings given.
+
+    Sites made here run no spam checks unless ``spam_checks=[...]`` is given (validated),
+    so tests can post at once; ``discuss sites create`` gives real sites the defaults.
+    """
     from discuss.services.sites import create_site
 
     def factory(slug: str = "news", origins: tuple[str, ...] = ("https://news.example",),
-                moderation: str = "post", **settings: Any):
+                moderation: str = "post", spam_checks: list[dict] | None = None,
+                **settings: Any):
         with app.app_context():
-            site = create_site(slug, origins, moderation)
+            site = create_site(slug, origins, moderation, spam_checks=spam_checks or [])
             for name, value in settings.items():
                 setattr(site, name, value)
             db.session.commit()
@@ -132,9 +140,10 @@ def site(make_site: Callable[..., Any]) -> str:
 
 
 @pytest.fixture
-def form_token(client: FlaskClient) -> Callable[[str, str], str]:
-    def fetch(site: str = "news", thread: str = "article-1") -> str:
-        return client.get(f"/api/v1/config?site={site}&thread={thread}").get_json()["form_token"]
+def form_token(client: FlaskClient) -> Callable[[str, str], str | None]:
+    def fetch(site: str = "news", thread: str = "article-1") -> str | None:
+        response = client.get("/api/v1/config", query_string={"site": site, "thread": thread})
+        return response.get_json().get("form_token")
 
     return fetch
 

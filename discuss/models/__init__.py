@@ -3,6 +3,7 @@
 from discuss.models.base import Base, utcnow
 from discuss.models.comment import Comment, CommentStatus, Flag, FlagReason, Vote
 from discuss.models.site import ModerationMode, Site
+from discuss.models.spam import SpamToken
 from discuss.models.thread import THREAD_KEY_MAX, Thread
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "FlagReason",
     "ModerationMode",
     "Site",
+    "SpamToken",
     "THREAD_KEY_MAX",
     "Thread",
     "Vote",

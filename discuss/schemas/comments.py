@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
 
 from discuss.models import THREAD_KEY_MAX, FlagReason
 from discuss.schemas.fields import Id, Text, Timestamp, http_url
@@ -110,9 +110,15 @@ class CommentOut(Schema):
 
 
 class OwnCommentOut(CommentOut):
-    """A comment as its author sees it: with the Markdown source and true status."""
+    """A comment as its author sees it (with the Markdown source); others get no ``body``."""
 
-    body = fields.String()
+    body = fields.String(metadata={"description": "Markdown source; only with the edit token."})
+
+    @post_dump
+    def _drop_missing_source(self, data: dict, **kwargs: object) -> dict:
+        if data.get("body") is None:
+            data.pop("body", None)
+        return data
 
 
 class ThreadOut(Schema):

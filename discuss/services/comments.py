@@ -144,6 +144,8 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         form_token_present=bool(data.form_token),
         author_has_approved=author_has_approved(email, site),
         thread_id=existing.id if existing else None,
+        body_hash=_body_hash(body),
+        thread_url=(existing.url if existing else None) or data.thread_url,
     )
     decision = policy.decide(site, submission)
 
@@ -162,7 +164,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         avatar=_avatar(email, data.author_name, client.ip),
         body_source=body,
         body_html=html,
-        body_hash=_body_hash(body),
+        body_hash=submission.body_hash,
         notify_replies=data.notify_replies,
         checks=decision.records,
         created_at=utcnow(),

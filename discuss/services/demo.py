@@ -8,6 +8,7 @@ from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, ModerationMode, Site, utcnow
 from discuss.services.sites import find_site
 from discuss.services.threads import ensure_thread, record_change
+from discuss.spam.registry import default_site_checks
 from discuss.text import render_markdown
 from discuss.tokens import pseudonym
 
@@ -41,7 +42,8 @@ def seed_demo(origins: list[str] | None = None) -> Site:
     if site is not None:
         return site
     site = Site(slug=DEMO_SLUG, name="The Harbour Courier", origins=origins or DEMO_ORIGINS,
-                moderation=ModerationMode.POST, created_at=utcnow())
+                moderation=ModerationMode.POST, spam_checks=default_site_checks(),
+                created_at=utcnow())
     db.session.add(site)
     db.session.flush()
     thread = ensure_thread(site, DEMO_THREAD, "/demo", DEMO_TITLE)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import ModerationMode, Site
+from discuss.spam.registry import default_site_checks, validate_site_checks
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -47,8 +49,12 @@ def create_site(
     origins: Iterable[str] = (),
     moderation: ModerationMode | str = ModerationMode.POST,
     name: str | None = None,
+    spam_checks: list[dict[str, Any]] | None = None,
 ) -> Site:
-    """Add a site; slugs are lower-case letters, digits and dashes."""
+    """Add a site; slugs are lower-case letters, digits and dashes.
+
+    Without ``spam_checks`` the site gets the default checks (see README "Spam checks").
+    """
     if not SLUG_PATTERN.match(slug):
         raise Invalid("Invalid site slug.", {"slug": ["Use a-z, 0-9 and dashes, up to 63."]})
     if find_site(slug) is not None:
@@ -57,7 +63,9 @@ def create_site(
         mode = ModerationMode(moderation)
     except ValueError:
         raise Invalid("Invalid moderation mode.", {"moderation": ["Use pre or post."]}) from None
-    site = Site(slug=slug, name=name or slug, origins=normalise_origins(origins), moderation=mode)
+    checks = default_site_checks() if spam_checks is None else validate_site_checks(spam_checks)
+    site = Site(slug=slug, name=name or slug, origins=normalise_origins(origins), moderation=mode,
+                spam_checks=checks)
     db.session.add(site)
     db.session.commit()
     return site

@@ -1,10 +1,22 @@
-"""What a spam check sees (``Submission``), what it answers (``Verdict``), and its shape."""
+"""What a spam check sees (``Submission``), what it answers (``Verdict``), and its shape.
+
+This module is the whole contract for writing a check, built in or third party: a class
+with a ``name``, an optional marshmallow ``Options`` schema and ``check(submission,
+context) -> Verdict``; learning checks add ``feedback(submission, is_spam, context)`` and
+checks that call a service may add ``verify(context) -> str``.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
+
+_HREF = re.compile(r'<a\s[^>]*href="([^"]*)"', re.IGNORECASE)
 
 
 class VerdictKind(enum.StrEnum):
@@ -35,6 +47,9 @@ class Submission:
     form_token_present: bool = False
     author_has_approved: bool = False
     thread_id: int | None = None
+    body_hash: str = ""
+    thread_url: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,90 @@ class Verdict:
         }
 
 
+_WOULD = {"spam": "would have marked spam", "unsure": "would have held", "ham": "would pass"}
+
+
+def describe_record(record: Mapping[str, Any]) -> str:
+    """One line for moderators: 'links: held: 3 links…', or 'bayes (trial): would have…'."""
+    verdict = str(record.get("verdict", ""))
+    reason = str(record.get("reason", ""))
+    if record.get("trial"):
+        head = f"{record.get('check')} (trial): {_WOULD.get(verdict, verdict)}"
+    else:
+        head = f"{record.get('check')}: {dict(spam='spam', unsure='held').get(verdict, 'ok')}"
+    return f"{head}: {reason}" if reason else head
+
+
+def ham(reason: str = "", score: float = 0.0) -> Verdict:
+    """Shorthand for a check that finds nothing wrong."""
+    return Verdict(VerdictKind.HAM, reason, score)
+
+
+def unsure(reason: str, score: float = 0.5) -> Verdict:
+    """Shorthand for a check that wants a moderator to look."""
+    return Verdict(VerdictKind.UNSURE, reason, score)
+
+
+def spam(reason: str, score: float = 1.0) -> Verdict:
+    """Shorthand for a check that is sure."""
+    return Verdict(VerdictKind.SPAM, reason, score)
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """The site settings a check may read; a plain copy, safe to hand to another thread."""
+
+    id: int
+    slug: str
+    moderation: str
+    origins: tuple[str, ...] = ()
+    max_links: int = 2
+    language: str = "en"
+
+
+class CheckData(Protocol):
+    """Read access to the site's comments and a counting store for learning checks.
+
+    The service layer provides it; a check never touches the database session itself.
+    Counts kept with ``learn`` are per site and per ``namespace`` (use the check's name);
+    the feature ``""`` holds the number of documents learned.
+    """
+
+    def count_same_body(self, thread_id: int, body_hash: str, since: datetime) -> int:
+        """Comments in the thread (any status but deleted) with this body since ``since``."""
+        ...
+
+    def feature_counts(self, namespace: str, features: list[str]) -> dict[str, tuple[int, int]]:
+        """(spam, ham) counts of the known features, plus ``""`` for documents seen."""
+        ...
+
+    def learn(self, namespace: str, features: list[str], is_spam: bool) -> None:
+        """Count one decided document and its features."""
+        ...
+
+    def isolated(self) -> AbstractContextManager[None]:
+        """A savepoint: a failing feedback leaves the caller's transaction usable."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check gets besides the submission: its options, the site, data, settings."""
+
+    site: SiteFacts
+    options: Mapping[str, Any]
+    data: CheckData
+    settings: Any
+    now: datetime
+    trial: bool = False
+    record: Mapping[str, Any] | None = None  # feedback only: this check's stored verdict
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """An option value, or ``default`` when unset or None."""
+        value = self.options.get(name)
+        return default if value is None else value
+
+
 @runtime_checkable
 class SpamCheck(Protocol):
     """A check: a name and ``check``; learning checks add ``feedback``."""
@@ -66,3 +165,9 @@ class SpamCheck(Protocol):
     name: ClassVar[str]
 
     def check(self, submission: Submission, context: Any) -> Verdict: ...
+
+
+def iter_links(html: str) -> Iterator[str]:
+    """The href of every link in rendered comment HTML."""
+    for match in _HREF.finditer(html):
+        yield match.group(1)

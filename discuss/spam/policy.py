@@ -1,12 +1,27 @@
-"""The publishing policy: the single place that turns a submission into a comment status."""
+"""The publishing policy: the single place that turns a submission into a comment status.
+
+The site's checks run side by side in a bounded thread pool, each isolated: a check that
+raises, times out, is not installed or has bad options yields an ``unsure`` verdict with
+the reason (and a log line), so the comment is held, never published unchecked, never lost.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from discuss.models import CommentStatus, ModerationMode, Site
-from discuss.spam.base import Submission, Verdict, VerdictKind
+from flask import Flask, current_app
+from marshmallow import ValidationError
+
+from discuss.models import CommentStatus, ModerationMode, Site, utcnow
+from discuss.spam.base import CheckContext, Submission, Verdict, VerdictKind, unsure
+from discuss.spam.registry import current_registry, site_facts
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,7 +47,80 @@ def combine(site: Site, verdicts: list[Verdict]) -> CommentStatus:
     return CommentStatus.APPROVED
 
 
+def _run_in_app(app: Flask, check: Any, submission: Submission, context: CheckContext) -> Any:
+    with app.app_context():
+        return check.check(submission, context)
+
+
+def _failed(name: str, trial: bool, reason: str) -> Verdict:
+    return replace(unsure(reason), check=name, trial=trial)
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def run_checks(site: Site, submission: Submission) -> list[Verdict]:
+    """Run the site's enabled checks, each isolated and bounded in time, in list order."""
+    registry = current_registry()
+    settings = current_app.config["DISCUSS"]
+    app = current_app._get_current_object()
+    facts = site_facts(site)
+    now = utcnow()
+    slots: list[tuple[str, bool, Verdict | Future]] = []
+    for entry in site.spam_checks or []:
+        name = str(entry.get("name")) if isinstance(entry, dict) else repr(entry)
+        trial = bool(entry.get("trial")) if isinstance(entry, dict) else False
+        loaded = registry.get(name)
+        if loaded is None:
+            log.error("spam check %s on site %s is not installed; holding", name, site.slug)
+            slots.append((name, trial, _failed(name, trial, f"check {name!r} is not installed")))
+            continue
+        try:
+            options = loaded.load_options(entry.get("options"))
+        except ValidationError as error:
+            log.error("spam check %s on site %s has bad options: %s", name, site.slug,
+                      error.messages)
+            slots.append((name, trial, _failed(name, trial, f"invalid options: {error.messages}")))
+            continue
+        context = CheckContext(site=facts, options=options, data=registry.data_factory(site.id),
+                               settings=settings, now=now, trial=trial)
+        future = registry.executor.submit(_run_in_app, app, loaded.check, submission, context)
+        slots.append((name, trial, future))
+
+    timeout = settings.spam_check_timeout_ms / 1000
+    deadline = time.monotonic() + timeout
+    verdicts: list[Verdict] = []
+    for name, trial, slot in slots:
+        if isinstance(slot, Verdict):
+            verdicts.append(slot)
+            continue
+        try:
+            result = slot.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            slot.cancel()
+            log.warning("spam check %s on site %s timed out after %.1f s; holding",
+                        name, site.slug, timeout)
+            verdicts.append(_failed(name, trial, f"check timed out after {timeout:g} s"))
+            continue
+        except Exception as exc:  # isolation: a broken check holds the comment, never a 500
+            log.error("spam check %s on site %s failed; holding", name, site.slug,
+                      exc_info=exc)
+            verdicts.append(_failed(name, trial, f"check failed: {_short(exc)}"))
+            continue
+        try:
+            verdicts.append(replace(result, kind=VerdictKind(result.kind),
+                                    score=round(float(result.score), 4),
+                                    reason=str(result.reason)[:500],
+                                    check=name, trial=trial))
+        except (AttributeError, TypeError, ValueError):
+            log.error("spam check %s returned %r, not a Verdict; holding", name, result)
+            verdicts.append(_failed(name, trial, "check gave no verdict"))
+    return verdicts
+
+
 def decide(site: Site, submission: Submission) -> Decision:
     """Run the site's checks and apply the policy."""
-    verdicts: list[Verdict] = []
+    verdicts = run_checks(site, submission)
     return Decision(status=combine(site, verdicts), verdicts=verdicts)

@@ -1,17 +1,8 @@
 """The versioned JSON API under /api/v1."""
 
-import flask_smorest
+from discuss.web.api.parsing import ApiBlueprint
 
-from discuss.web.api.parsing import MemoParser
-
-
-class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's blueprint; query strings are parsed once each (see parsing.py)."""
-
-    ARGUMENTS_PARSER = MemoParser()
-
-
-blueprint = Blueprint(
+blueprint = ApiBlueprint(
     "api", __name__, url_prefix="/api/v1", description="Public comment API"
 )
 

@@ -20,6 +20,7 @@ from discuss.services import listing, reactions
 from discuss.web.api import blueprint as blp
 from discuss.web.api.render import listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
+from discuss.web.flood import flood_limited
 
 
 @blp.route("/comments", methods=["GET"])
@@ -41,6 +42,7 @@ def list_comments(args: dict):
 
 
 @blp.route("/comments", methods=["POST"])
+@flood_limited
 @blp.arguments(CommentIn())
 @blp.response(201, CreatedOut, description="Published.")
 @blp.alt_response(202, schema=CreatedOut, description="Held for moderation.")

@@ -1,4 +1,5 @@
-"""Query-string parsing that remembers its answers.
+"""Request parsing for the API: webargs, hardened against bodies the JSON decoder chokes on,
+and remembering its answers for query strings.
 
 Readers send the same few query strings over and over (every reader of an article asks for
 the same page), so the schema's answer for a query string is kept in a small LRU: the
@@ -8,18 +9,30 @@ successful parses are kept; query schemas depend on nothing but the string itsel
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from typing import Any
 
+from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
 MAX_ENTRIES = 2048
 MAX_QUERY_BYTES = 4096
 
 
-class MemoParser(FlaskParser):
-    """webargs' Flask parser with a per-process LRU for query-string arguments."""
+class SafeParser(FlaskParser):
+    """Treats absurdly nested JSON as invalid JSON (400) instead of a recursion crash."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
+
+
+class MemoParser(SafeParser):
+    """The hardened parser with a per-process LRU for query-string arguments."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,3 +61,9 @@ class MemoParser(FlaskParser):
                     self._memo.popitem(last=False)
         return {name: list(value) if isinstance(value, list) else value
                 for name, value in found.items()}
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint using the hardened, memoising parser."""
+
+    ARGUMENTS_PARSER = MemoParser()

@@ -1,0 +1,138 @@
+"""A check that raises, hangs, answers nonsense, is not installed or has broken options
+holds the comment as pending with the reason: never a 500, never a publish, never lost."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+
+from discuss.extensions import db
+from discuss.models import Site
+from discuss.spam.registry import BUILT_IN
+from tests.spam.spam_support import record
+
+# the smallest valid configuration of each built-in check
+CONFIG = {name: {} for name in BUILT_IN} | {"akismet": {"key": "k", "api_url": "http://127.0.0.1:9"}}
+
+
+@pytest.fixture
+def app(make_app):
+    """An app whose checks get 0.3 s before they count as timed out."""
+    return make_app(spam_check_timeout_ms=300)
+
+
+def _post(client, body="A calm and ordinary remark."):
+    token = client.get("/api/v1/config?site=news&thread=t").get_json()["form_token"]
+    return client.post("/api/v1/comments", json={"site": "news", "thread": "t", "body": body,
+                                                 "form_token": token, "author_name": "R"})
+
+
+def _site(app, checks):
+    from discuss.services.sites import create_site
+
+    with app.app_context():
+        create_site("news", ["https://news.example"], "post", spam_checks=checks)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_builtin_check_that_raises_holds_with_reason(name, app, client,
+                                                           stored, monkeypatch, caplog):
+    _site(app, [{"name": name, "options": CONFIG[name]}])
+    loaded = app.extensions["discuss.spam"].get(name)
+
+    def broken(submission, context):
+        raise ValueError(f"{name} lost its marbles")
+
+    monkeypatch.setattr(loaded.check, "check", broken)
+    with caplog.at_level(logging.ERROR, logger="discuss.spam.policy"):
+        response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, name) == {"check": name, "verdict": "unsure", "score": 0.5,
+                                     "trial": False,
+                                     "reason": f"check failed: ValueError: {name} lost its marbles"}
+    assert f"spam check {name} on site news failed" in caplog.text
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_builtin_check_that_times_out_holds_with_reason(name, app, client,
+                                                              stored, monkeypatch, caplog):
+    _site(app, [{"name": name, "options": CONFIG[name]}])
+    loaded = app.extensions["discuss.spam"].get(name)
+    release = threading.Event()
+
+    def hung(submission, context):
+        release.wait(10)
+
+    monkeypatch.setattr(loaded.check, "check", hung)
+    try:
+        with caplog.at_level(logging.WARNING, logger="discuss.spam.policy"):
+            response = _post(client)
+    finally:
+        release.set()
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, name)["verdict"] == "unsure"
+    assert record(records, name)["reason"] == "check timed out after 0.3 s"
+    assert f"spam check {name} on site news timed out" in caplog.text
+
+
+@pytest.mark.parametrize("name", [n for n in BUILT_IN if n not in ("honeypot", "first_time")])
+def test_broken_stored_options_hold_with_reason(name, app, client, stored):
+    """Options stored before an upgrade changed their meaning are caught at comment time."""
+    _site(app, [])
+    with app.app_context():
+        site = db.session.query(Site).filter_by(slug="news").one()
+        site.spam_checks = [{"name": name, "options": {"no_such_option": 1}}]
+        db.session.commit()
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, name)["reason"].startswith("invalid options: ")
+    assert "no_such_option" in record(records, name)["reason"]
+
+
+def test_check_no_longer_installed_holds(app, client, stored):
+    _site(app, [])
+    with app.app_context():
+        site = db.session.query(Site).filter_by(slug="news").one()
+        site.spam_checks = [{"name": "uninstalled_plugin", "options": {}}]
+        db.session.commit()
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, "uninstalled_plugin")["reason"] == (
+        "check 'uninstalled_plugin' is not installed")
+
+
+@pytest.mark.parametrize(("mode", "reason"), [
+    ("raise", "check failed: RuntimeError: database of bad words is missing"),
+    ("hang", "check timed out after 0.3 s"),
+    ("nonsense", "check gave no verdict"),
+])
+def test_third_party_check_failures_hold(mode, reason, plugin_module, app, client,
+                                         stored):
+    _site(app, [{"name": "faulty", "options": {"mode": mode}}, {"name": "honeypot"}])
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, "faulty")["reason"] == reason
+    assert record(records, "honeypot")["verdict"] == "ham"  # the others still ran
+
+
+def test_failing_trial_check_is_recorded_but_does_not_hold(plugin_module, app,
+                                                           client, stored):
+    _site(app, [{"name": "faulty", "options": {"mode": "raise"}, "trial": True}])
+    response = _post(client)
+    assert response.status_code == 201
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "approved"
+    assert record(records, "faulty")["trial"] is True
+    assert record(records, "faulty")["verdict"] == "unsure"
