@@ -5,13 +5,16 @@ from __future__ import annotations
 from flask import Flask
 
 from discuss import extensions
-from discuss.web import errors
+from discuss.web import cors, errors
 from discuss.web.api import blueprint as api_blueprint
+from discuss.web.embed import blueprint as embed_blueprint
 from discuss.web.pages import blueprint as pages_blueprint
 
 
 def register_web(app: Flask) -> None:
-    """Attach every blueprint and the error handlers."""
+    """Attach every blueprint, the CORS hooks and the error handlers."""
     extensions.api.register_blueprint(api_blueprint)
     app.register_blueprint(pages_blueprint)
+    app.register_blueprint(embed_blueprint)
+    cors.register(app)
     errors.register(app)

@@ -60,7 +60,8 @@ def _key() -> str:
 
 
 def _stored(response: Response) -> bool:
-    return response.status_code in (201, 202)
+    """201/202 from the API, 303 (Post/Redirect/Get) from the plain form."""
+    return response.status_code in (201, 202, 303)
 
 
 def flood_limited(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,0 +1,109 @@
+"""CORS for the public API: a site's own pages (its allowed origins) may call it from browsers.
+
+The site is named by the ``site`` query parameter (the widget sends it on every call, since a
+preflight has no body) or, on a plain POST, by the JSON body's ``site``. The service's own
+origin is always allowed. Any other origin gets no CORS headers, so the browser refuses to
+hand it the answer; a preflight from it, or a state-changing request carrying its Origin, is
+refused outright with 403.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from discuss.services.sites import find_site
+from discuss.web.errors import problem
+
+PUBLIC_PATH = re.compile(
+    r"^/api/v1/(?:config|counts|preview|comments(?:/\d+(?:/(?:vote|flag))?)?)$"
+)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+ALLOW_HEADERS = "Content-Type, Authorization, If-None-Match"
+EXPOSE_HEADERS = "ETag, Retry-After"
+PREFLIGHT_MAX_AGE = 600
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def own_origins() -> set[str]:
+    """Where the service itself is reached: the request's host, and the configured public URL."""
+    origins = {_origin_of(request.host_url)}
+    public_url = current_app.config["DISCUSS"].public_url
+    if public_url:
+        origins.add(_origin_of(public_url))
+    return origins
+
+
+def _site_slug() -> str | None:
+    slug = request.args.get("site")
+    if slug:
+        return slug
+    if request.method in UNSAFE_METHODS and request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except HTTPException:  # too large: the view will answer 413
+            return None
+        if isinstance(body, dict) and isinstance(body.get("site"), str):
+            return body["site"]
+    return None
+
+
+def origin_allowed(origin: str) -> bool:
+    """Whether a browser page at ``origin`` may use the API of the site this request names."""
+    origin = origin.rstrip("/").lower()
+    if origin in own_origins():
+        return True
+    slug = _site_slug()
+    site = find_site(slug) if slug else None
+    return site is not None and origin in {o.rstrip("/").lower() for o in site.origins}
+
+
+def _refuse(origin: str) -> Response:
+    return problem(403, f"Pages at {origin} may not use this site's comments API.")
+
+
+def before_request() -> Response | None:
+    """Answer preflights; refuse state changes from origins the site does not allow."""
+    if not PUBLIC_PATH.match(request.path):
+        return None
+    origin = request.headers.get("Origin")
+    if not origin:
+        return None
+    allowed = origin_allowed(origin)
+    g.cors_origin = origin if allowed else None
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        if not allowed:
+            return _refuse(origin)
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        return response
+    if not allowed and request.method in UNSAFE_METHODS:
+        return _refuse(origin)
+    return None
+
+
+def after_request(response: Response) -> Response:
+    """Share the answer with an allowed origin; tell caches the answer depends on Origin."""
+    if PUBLIC_PATH.match(request.path):
+        response.vary.add("Origin")
+        origin = g.get("cors_origin")
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the CORS hooks on the app."""
+    app.before_request(before_request)
+    app.after_request(after_request)
