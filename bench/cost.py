@@ -62,6 +62,7 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
     token_body = b"".join(app(_environ("GET", "/api/v1/config",
                                        f"site={dataset.SITE}&thread={dataset.POSTS}"), keep))
     token = json.loads(token_body)["form_token"]
+    time.sleep(3.5)  # older than the timing check's minimum, as a real reader's form
     counter = iter(range(10**9))
 
     def post() -> dict[str, Any]:
