@@ -16,7 +16,7 @@ PROFILES = Path(__file__).resolve().parent / "profiles"
 # (scenario, target): the paths whose cost matters most.
 HOT = [("read200", "discuss-pg"), ("read200", "discuss-sqlite"),
        ("read200_cold", "discuss-pg-cold"), ("not_modified", "discuss-pg"),
-       ("counts20", "discuss-pg"), ("post", "discuss-pg")]
+       ("counts20", "discuss-pg"), ("post", "discuss-pg"), ("post", "discuss-sqlite")]
 
 
 def _py_spy() -> str:

@@ -52,7 +52,7 @@ SCENARIOS = [
     Scenario("read200", "read a 200-comment thread (cached)",
              ["discuss-sqlite", "discuss-pg", "isso", "ceiling"]),
     Scenario("read200_cold", "read a 200-comment thread, cache cold (right after a change)",
-             ["discuss-sqlite-cold", "discuss-pg-cold"]),
+             ["discuss-sqlite-cold", "discuss-pg-cold", "isso"]),
     Scenario("read2000", "first page of a 2,000-comment thread",
              ["discuss-sqlite", "discuss-pg", "isso", "ceiling"]),
     Scenario("not_modified", "conditional read answered 304",

@@ -43,7 +43,7 @@ class Settings:
     public_url: str = ""
     log_json: bool = False
     log_level: str = "INFO"
-    listing_cache_bytes: int = 16 * 1024 * 1024
+    listing_cache_bytes: int = 8 * 1024 * 1024
     listing_cache_ttl: int = 3600
     instance_path: str = field(default="", repr=False)
 

@@ -56,13 +56,14 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     For the hottest reads (the listing's one query when the answer is cached or 304, the
     counts): it skips SQLAlchemy's per-execution work and, on PostgreSQL, the BEGIN/ROLLBACK
     round trips (the statement runs in autocommit). Values come back as the driver gives
-    them. A list value fills an expanding parameter. Listeners of the engine's
+    them. Parameters must be plain values the driver takes as they are (no type conversion);
+    a list fills an expanding parameter. Listeners of the engine's
     ``before_cursor_execute`` event still see the statement (tests count statements so).
     """
     sizes = tuple(sorted((name, len(value)) for name, value in params.items()
                          if isinstance(value, list | tuple)))
-    sql, order = _compiled(engine, statement, tuple(sorted(params)), sizes)
-    flat = dict(params)
+    sql, order, constants = _compiled(engine, statement, tuple(sorted(params)), sizes)
+    flat = {**constants, **params}
     for name, _ in sizes:
         flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
     args: Any = tuple(flat[name] for name in order) if order is not None else flat
@@ -89,15 +90,16 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
         connection.close()
 
 
-_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None]] = {}
+_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
 def _compiled(
     engine: Engine, statement: sa.Select, names: tuple[str, ...],
     sizes: tuple[tuple[str, int], ...],
-) -> tuple[str, tuple[str, ...] | None]:
-    """SQL text and positional parameter order of ``statement`` for the engine's dialect,
-    with each expanding parameter rendered for its number of values."""
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    """SQL text, positional parameter order and the statement's own constants (converted
+    for the driver) of ``statement`` for the engine's dialect, with each expanding parameter
+    rendered for its number of values."""
     key = (id(statement), engine.dialect.name, sizes)
     found = _COMPILED.get(key)
     if found is None:
@@ -106,7 +108,14 @@ def _compiled(
         compiled = statement.params(placeholders).compile(
             dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _COMPILED[key] = (str(compiled), order)
+        expanded = {f"{name}_{n}" for name, size in sizes for n in range(1, size + 1)}
+        constants = {}
+        for bind_name, bind in compiled.binds.items():
+            if bind_name in names or bind_name in expanded:
+                continue
+            processor = bind.type.bind_processor(engine.dialect)
+            constants[bind_name] = processor(bind.value) if processor else bind.value
+        found = _COMPILED[key] = (str(compiled), order, constants)
     return found
 
 

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -26,7 +26,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import BadRequest, NotFound
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
-from discuss.pool import fetch_one
+from discuss.pool import fetch_all, fetch_one
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -266,21 +266,66 @@ def _prune(node: CommentNode) -> bool:
     return not node.deleted or bool(node.replies)
 
 
+class _Row(NamedTuple):
+    """A comment row read straight from the driver, in the order of ``_PUBLIC_COLUMNS``."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    status: CommentStatus
+    author_name: str | None
+    author_url: str | None
+    avatar: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    likes: int
+    dislikes: int
+
+
+_STATUSES = {status.value: status for status in CommentStatus}
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as the driver gives it (SQLite: naive UTC text) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _driver_rows(statement: sa.Select, params: dict[str, Any]) -> list[_Row]:
+    """Rows through ``fetch_all``: SQLAlchemy's per-row processing is most of a cold read."""
+    return [
+        _Row(r[0], r[1], r[2], _STATUSES[r[3]], r[4], r[5], r[6], r[7], _moment(r[8]),
+             _moment(r[9]), r[10], r[11])
+        for r in fetch_all(db.engine, statement, params)
+    ]
+
+
 def _page_comments(
     reader: Any, thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
 ) -> tuple[list[CommentNode], str | None]:
-    """The page's trees and the cursor of the next page: two queries on ``reader``."""
+    """The page's trees and the cursor of the next page: two queries.
+
+    ``reader`` is a session or connection; None reads a first page straight from the driver.
+    """
     params: dict[str, Any] = {"thread_id": thread_id, "page_size": limit + 1}
     if cursor:
         params["cursor_key"], params["cursor_id"] = _decode_cursor(sort, cursor)
-    roots = reader.execute(_roots_statement(sort, bool(cursor)), params).all()
+    statement = _roots_statement(sort, bool(cursor))
+    roots = (_driver_rows(statement, params) if reader is None
+             else reader.execute(statement, params).all())
     next_cursor = None
     if len(roots) > limit:
         roots = roots[:limit]
         next_cursor = _encode_cursor(sort, roots[-1])
     descendants: list[Any] = []
     if roots:
-        descendants = reader.execute(_DESCENDANTS, {"roots": [r.id for r in roots]}).all()
+        ids = {"roots": [r.id for r in roots]}
+        descendants = (_driver_rows(_DESCENDANTS, ids) if reader is None
+                       else reader.execute(_DESCENDANTS, ids).all())
     return _assemble(roots, descendants, max(max_depth, 1)), next_cursor
 
 
@@ -414,10 +459,15 @@ def read_listing(
         "comment_count": state.comment_count or 0,
     })
     if state.thread_id is not None:
-        with db.engine.connect() as connection:
-            reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if cursor:  # later pages bind a cursor timestamp: SQLAlchemy converts it
+            with db.engine.connect() as connection:
+                reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+                page.comments, page.next_cursor = _page_comments(
+                    reader, state.thread_id, state.max_depth, sort, limit, cursor
+                )
+        else:
             page.comments, page.next_cursor = _page_comments(
-                reader, state.thread_id, state.max_depth, sort, limit, cursor
+                None, state.thread_id, state.max_depth, sort, limit, None
             )
     body = render(page)
     if key is not None:
