@@ -120,6 +120,6 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
         if raw.exists():
             lines = sorted(raw.read_text().splitlines(),
                            key=lambda ln: -int(ln.rpartition(" ")[2] or 0))
-            (PROFILES / f"{scenario}-{target}.collapsed").write_text("\n".join(lines[:300]))
+            (PROFILES / f"{scenario}-{target}.collapsed").write_text("\n".join(lines[:80]))
         print(f"  profiled {scenario} on {target}: {summary['samples']} samples", flush=True)
     return out

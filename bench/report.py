@@ -35,7 +35,7 @@ def ratio(results: dict[str, Any], scenario: str, target: str, ref_scenario: str
 
 
 def _fmt_ratio(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:g}×"
+    return "n/a" if value is None else f"{value:.3g}×"
 
 
 def _discuss_targets(results: dict[str, Any], scenario: str) -> list[str]:
