@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss import cache
 from discuss.config import load_settings
-from discuss.extensions import api, db, limiter, migrate
+from discuss.extensions import api, csrf, db, limiter, login_manager, migrate
 from discuss.pool import ping_when_idle, tune_sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -39,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
     api.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
     cache.init_app(app)
 
     from discuss import models  # noqa: F401  (tables known to Alembic)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.errors import DomainError
-from discuss.services import demo, privacy, sites
+from discuss.services import demo, export, imports, privacy, sites
 
 
 def _fail(error: DomainError) -> None:
@@ -42,6 +47,95 @@ def demo_command(origins: tuple[str, ...]) -> None:
     """Add the demo site with a sample article and comments."""
     site = demo.seed_demo(list(origins) + demo.DEMO_ORIGINS if origins else None)
     click.echo(f"demo site ready: {site.slug} (open /demo)")
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, opened once the total is known."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.done = 0
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, show_percent=True,
+                                         file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(max(done - self.done, 0))
+        self.done = max(done, self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+_SHOWN_WARNINGS = 20
+
+
+@click.command("import")
+@click.argument("source", type=click.Choice([source.value for source in imports.Source]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", "site_slug", required=True, help="Slug of the site to import into.")
+@click.option("--thread-key", type=click.Choice([key.value for key in imports.ThreadKey]),
+              default="path", show_default=True,
+              help="Thread key from the article URL's path, the whole URL, or the source's "
+                   "own article id; match what your pages send as data-thread.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything, then write nothing.")
+@with_appcontext
+def import_command(source: str, file: Path, site_slug: str, thread_key: str,
+                   dry_run: bool) -> None:
+    """Import another system's comments (or a discuss export) into a site, all or nothing."""
+    bar = _ProgressBar(f"Importing {file.name}")
+    try:
+        report = imports.import_file(imports.Source(source), file, site_slug,
+                                     thread_key=imports.ThreadKey(thread_key),
+                                     progress=bar.update, dry_run=dry_run)
+    except DomainError as error:
+        bar.close()
+        _fail(error)
+    bar.close()
+    for warning in report.warnings[:_SHOWN_WARNINGS]:
+        click.echo(f"warning: {warning}", err=True)
+    if len(report.warnings) > _SHOWN_WARNINGS:
+        click.echo(f"... and {len(report.warnings) - _SHOWN_WARNINGS} more warnings", err=True)
+    statuses = ", ".join(f"{count} {status}" for status, count in sorted(report.imported.items()))
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {report.comments_imported} comments ({statuses or 'none'}) into "
+               f"{report.threads_touched} threads ({report.threads_created} new) of site "
+               f"{report.site}{' (site created)' if report.site_created else ''}; "
+               f"{report.already_present} already present, {report.orphans} orphans made "
+               f"top-level, {report.skipped} skipped")
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+@click.command("export")
+@click.option("--site", "site_slug", required=True, help="Slug of the site to export.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              default=None, help="Write to this file instead of standard output.")
+@with_appcontext
+def export_command(site_slug: str, output: Path | None) -> None:
+    """Write a site's full backup as JSON (personal data included: keep it safe)."""
+    chunks = export.export_site(site_slug)
+    try:
+        if output is None:
+            for chunk in chunks:
+                click.echo(chunk.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
+            return
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk.encode("utf-8"))
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+    except DomainError as error:
+        _fail(error)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from None
+    click.echo(f"exported site {site_slug} to {output}", err=True)
 
 
 @click.group("privacy", cls=AppGroup)
@@ -80,7 +174,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sites_group)
     app.cli.add_command(spam_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
     app.cli.add_command(privacy_group)
+    from discuss.cli_accounts import keys_group, users_group
+
+    app.cli.add_command(users_group)
+    app.cli.add_command(keys_group)
 
 
 def _create_app() -> Flask:

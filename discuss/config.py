@@ -43,6 +43,9 @@ class Settings:
     public_url: str = ""
     log_json: bool = False
     log_level: str = "INFO"
+    session_cookie_secure: bool = True
+    session_hours: int = 12
+    rate_limit_login: str = "5 per minute;30 per hour"
     listing_cache_bytes: int = 8 * 1024 * 1024
     listing_cache_ttl: int = 3600
     instance_path: str = field(default="", repr=False)
@@ -62,6 +65,10 @@ class Settings:
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "PERMANENT_SESSION_LIFETIME": self.session_hours * 3600,
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            "WTF_CSRF_TIME_LIMIT": None,
             "API_TITLE": "discuss",
             "API_VERSION": "v1",
             "OPENAPI_VERSION": "3.0.3",
@@ -165,7 +172,8 @@ def _validate(settings: Settings) -> None:
     if settings.listing_cache_bytes < 0:
         raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
     for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
-                 "spam_check_timeout_ms", "spam_check_workers", "listing_cache_ttl"):
+                 "spam_check_timeout_ms", "spam_check_workers", "session_hours",
+                 "listing_cache_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if not settings.akismet_api_url.startswith(("http://", "https://")):
@@ -174,6 +182,11 @@ def _validate(settings: Settings) -> None:
         limits.parse_many(settings.rate_limit_comments)
     except ValueError:
         raise ConfigError("DISCUSS_RATE_LIMIT_COMMENTS must be a rate limit like "
+                          "'5 per minute;30 per hour'") from None
+    try:
+        limits.parse_many(settings.rate_limit_login)
+    except ValueError:
+        raise ConfigError("DISCUSS_RATE_LIMIT_LOGIN must be a rate limit like "
                           "'5 per minute;30 per hour'") from None
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("DISCUSS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker
@@ -77,3 +78,290 @@ def render_markdown(source: str) -> str:
 def count_links(html: str) -> int:
     """How many links a rendered body holds (the links check reads this)."""
     return len(_LINK.findall(html))
+
+
+# --- Imported HTML (Disqus, WordPress) -> our Markdown source -------------------------------
+# Other systems store comments as HTML. We turn that HTML into Markdown in the same safe
+# subset readers write, then render it with ``render_markdown`` like any comment: one path to
+# HTML, and the stored source stays editable. Scripts and the like are dropped with their
+# content; links keep only http(s)/mailto targets; every other tag keeps just its text.
+
+_DROP = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript",
+                   "svg", "math", "head", "title", "textarea", "select", "button"})
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "wbr",
+                   "source", "track", "param", "embed"})
+_BLOCKS = frozenset({"p", "div", "section", "article", "header", "footer", "aside", "nav",
+                     "main", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6",
+                     "table", "thead", "tbody", "tfoot", "tr", "dl", "dt", "dd", "address",
+                     "details", "summary", "center", "caption", "blockquote", "ul", "ol", "li",
+                     "pre", "hr", "form", "fieldset"})
+_EMPHASIS = {"em": "*", "i": "*", "cite": "*", "dfn": "*", "var": "*", "strong": "**",
+             "b": "**", "s": "~~", "del": "~~", "strike": "~~"}
+_CODE = frozenset({"code", "kbd", "samp", "tt"})
+_MAX_NESTING = 64
+_BREAK = "\x01"  # a hard line break while a paragraph is being assembled
+_ESCAPE = re.compile(r"([\\`*\[\]<~])|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_LINE_START = re.compile(r"^(?:([#>+=-])|(\d{1,9})[.)])")
+
+
+class _Node:
+    __slots__ = ("tag", "attrs", "children")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[_Node | str] = []
+
+
+class _TreeBuilder(HTMLParser):
+    """A forgiving HTML reader: unclosed tags close at their parent's end, depth is capped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = _Node("#root", {})
+        self.stack = [self.root]
+        self.dropping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("li", "p") or tag in _BLOCKS and self.stack[-1].tag == "p":
+            self._close_open(tag if tag == "li" else "p")
+        node = _Node(tag, {k: v or "" for k, v in attrs})
+        if tag in _VOID:
+            if not self.dropping:
+                self.stack[-1].children.append(node)
+            return
+        if tag in _DROP:  # tracked at any depth, so its content is never kept
+            self.dropping += 1
+        elif len(self.stack) > _MAX_NESTING:
+            return
+        elif not self.dropping:
+            self.stack[-1].children.append(node)
+        self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, 0, -1):
+            if self.stack[index].tag == tag:
+                for node in self.stack[index:]:
+                    if node.tag in _DROP:
+                        self.dropping -= 1
+                del self.stack[index:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self.dropping:
+            self.stack[-1].children.append(data.replace(_BREAK, " ").replace("\x00", "\ufffd"))
+
+    def _close_open(self, tag: str) -> None:
+        """A new <li> or <p> ends the open one, as browsers do (up to the enclosing list)."""
+        for index in range(len(self.stack) - 1, 0, -1):
+            current = self.stack[index].tag
+            if current == tag:
+                self.handle_endtag(tag)
+                return
+            if current in ("ul", "ol", "blockquote", "div", "li", "td", "th"):
+                return
+
+
+def _escape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _safe_href(href: str | None) -> str | None:
+    href = (href or "").strip()
+    scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+    if scheme not in ALLOWED_PROTOCOLS or any(ord(c) < 32 for c in href):
+        return None
+    for raw, quoted in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        href = href.replace(raw, quoted)
+    return href
+
+
+def _raw_text(node: _Node | str) -> str:
+    if isinstance(node, str):
+        return node
+    if node.tag == "br":
+        return "\n"
+    return "".join(_raw_text(child) for child in node.children)
+
+
+def _wrap(inner: str, mark: str) -> str:
+    core = inner.strip(" " + _BREAK)
+    if not core:
+        return inner
+    start = inner.index(core[0])
+    return f"{inner[:start]}{mark}{core}{mark}{inner[start + len(core):]}"
+
+
+def _paragraphs(raw: str) -> list[str]:
+    """Tidy assembled inline text; blank lines (double breaks) split it into paragraphs."""
+    raw = re.sub(r" {2,}", " ", re.sub(f" *{_BREAK} *", _BREAK, raw))
+    lines = [line.strip() for line in raw.split(_BREAK)]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line:
+            match = _LINE_START.match(line)
+            if match and match.group(1):
+                line = "\\" + line
+            elif match:
+                line = match.group(2) + "\\" + line[len(match.group(2)):]
+            current.append(line)
+        elif current:
+            paragraphs.append("\\\n".join(current))
+            current = []
+    return paragraphs
+
+
+def _join_item(blocks: list[str]) -> str:
+    """A list item's blocks; a nested list follows its text tightly (text never starts so)."""
+    joined = ""
+    for block in blocks:
+        tight = joined and re.match(r"(?:[-] |\d{1,9}\. )", block)
+        joined += ("\n" if tight else "\n\n" if joined else "") + block
+    return joined
+
+
+class _MarkdownWriter:
+    def __init__(self, newlines_break: bool) -> None:
+        self.newlines_break = newlines_break
+
+    def text(self, text: str) -> str:
+        if self.newlines_break:
+            text = re.sub(r"[ \t\r\f\v]+", " ", text).replace("\n", _BREAK)
+        else:
+            text = re.sub(r"\s+", " ", text)
+        return _escape(text)
+
+    def blocks(self, node: _Node) -> list[str]:
+        out: list[str] = []
+        inline: list[str] = []
+
+        def flush() -> None:
+            out.extend(_paragraphs("".join(inline)))
+            inline.clear()
+
+        for child in node.children:
+            if isinstance(child, str):
+                parts = re.split(r"\n[ \t]*\n", child) if self.newlines_break else [child]
+                for index, part in enumerate(parts):
+                    if index:
+                        flush()
+                    inline.append(self.text(part))
+            elif child.tag in _BLOCKS:
+                flush()
+                out.extend(self.block(child))
+            else:
+                inline.append(self.inline(child))
+        flush()
+        return out
+
+    def block(self, node: _Node) -> list[str]:
+        if node.tag == "pre":
+            return self.fenced(node)
+        if node.tag == "hr":
+            return ["---"]
+        if node.tag in ("ul", "ol"):
+            return self.listing(node)
+        inner = self.blocks(node)
+        if node.tag == "blockquote" and inner:
+            lines = "\n\n".join(inner).split("\n")
+            return ["\n".join(f"> {line}".rstrip() for line in lines)]
+        return inner
+
+    def fenced(self, node: _Node) -> list[str]:
+        text = _raw_text(node).strip("\n").rstrip()
+        if not text:
+            return []
+        runs = [len(run) for run in re.findall(r"`+", text)]
+        fence = "`" * max(3, max(runs, default=0) + 1)
+        language = ""
+        for child in node.children:
+            if isinstance(child, _Node) and child.tag == "code":
+                for name in child.attrs.get("class", "").split():
+                    if _LANGUAGE_CLASS.match(name):
+                        language = name.removeprefix("language-")
+        return [f"{fence}{language}\n{text}\n{fence}"]
+
+    def listing(self, node: _Node) -> list[str]:
+        start = node.attrs.get("start", "1")
+        number = int(start) if start.isdigit() and len(start) < 7 else 1
+        items: list[str] = []
+        for child in node.children:
+            if isinstance(child, str):
+                if not child.strip():
+                    continue
+                body = "\n\n".join(_paragraphs(self.text(child)))
+            elif child.tag == "li":
+                body = _join_item(self.blocks(child))
+            elif child.tag in _BLOCKS:
+                body = "\n\n".join(self.block(child))
+            else:
+                body = "\n\n".join(_paragraphs(self.inline(child)))
+            marker = f"{number}." if node.tag == "ol" else "-"
+            number += 1
+            pad = " " * (len(marker) + 1)
+            first, *rest = body.split("\n")
+            items.append(f"{marker} {first}".rstrip()
+                         + "".join("\n" + (pad + line if line else "") for line in rest))
+        loose = any("\n\n" in item for item in items)
+        return ["\n\n".join(items) if loose else "\n".join(items)] if items else []
+
+    def inline(self, node: _Node, in_link: bool = False) -> str:
+        tag = node.tag
+        if tag == "br":
+            return _BREAK
+        if tag == "img":
+            alt = self.text(node.attrs.get("alt", "")).strip()
+            href = _safe_href(node.attrs.get("src"))
+            if href and not in_link:
+                return f"[{alt or 'image'}]({href})"
+            return alt
+        if tag in _CODE:
+            return self.code(_raw_text(node))
+        inner = "".join(
+            self.text(child) if isinstance(child, str)
+            else f" {self.inline(child, in_link or tag == 'a')} " if child.tag in _BLOCKS
+            else self.inline(child, in_link or tag == "a")
+            for child in node.children
+        )
+        if tag in _EMPHASIS:
+            return _wrap(inner, _EMPHASIS[tag])
+        if tag == "a" and not in_link:
+            href = _safe_href(node.attrs.get("href"))
+            text = inner.strip(" " + _BREAK)
+            if href and text:
+                return f"[{text}]({href})"
+        return inner
+
+    def code(self, text: str) -> str:
+        text = re.sub(r"\s+", " ", text)
+        if not text.strip():
+            return self.text(text)
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        if longest >= 2:
+            return self.text(text)  # a long fence could open a code block; plain text is safe
+        fence = "`" * (longest + 1)
+        pad = " " if text[0] in " `" or text[-1] in " `" else ""
+        return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def markdown_from_html(html: str, *, newlines_break: bool = False) -> str:
+    """Turn another system's comment HTML into our Markdown source (render it to store it).
+
+    ``newlines_break`` reads line breaks the WordPress way: a blank line starts a paragraph,
+    a single newline is a line break.
+    """
+    builder = _TreeBuilder()
+    builder.feed(html.replace("\r\n", "\n"))
+    builder.close()
+    return "\n\n".join(_MarkdownWriter(newlines_break).blocks(builder.root)).strip()
+
+
+def clean_html(html: str) -> str:
+    """Re-apply the allowlist to stored HTML read from a backup; our own output is unchanged."""
+    return _linker().linkify(_cleaner().clean(html.replace("\x00", "\ufffd"))).strip()

@@ -12,6 +12,7 @@ from flask import current_app
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
 from discuss.services.sites import get_site
 from discuss.services.threads import ensure_thread, find_thread, record_change
@@ -73,12 +74,14 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _body_hash(body: str) -> str:
+def normalised_body_hash(body: str) -> str:
+    """Equal for bodies that differ only in case and spacing, as the duplicate check needs."""
     normalised = " ".join(body.lower().split())
     return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _avatar(email: str | None, name: str | None, ip: str | None) -> str:
+def avatar_hash(email: str | None, name: str | None, ip: str | None) -> str:
+    """A stable picture seed per author that reveals neither the email nor the IP."""
     return pseudonym("avatar", (email or "").lower() or f"{name or ''}|{ip or ''}")
 
 
@@ -120,6 +123,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     email = data.author_email.strip().lower() if data.author_email else None
     if site.require_email and not email:
         raise Invalid("An email address is required.", {"author_email": ["Required."]})
+    ensure_not_banned(site, email, data.author_name, client.ip)
 
     existing = find_thread(site, data.thread)
     parent = _resolve_parent(existing, data.parent_id) if data.parent_id is not None else None
@@ -144,7 +148,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         form_token_present=bool(data.form_token),
         author_has_approved=author_has_approved(email, site),
         thread_id=existing.id if existing else None,
-        body_hash=_body_hash(body),
+        body_hash=normalised_body_hash(body),
         thread_url=(existing.url if existing else None) or data.thread_url,
     )
     decision = policy.decide(site, submission)
@@ -161,7 +165,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         author_url=data.author_url,
         author_ip=client.ip,
         user_agent=(client.user_agent or "")[:500] or None,
-        avatar=_avatar(email, data.author_name, client.ip),
+        avatar=avatar_hash(email, data.author_name, client.ip),
         body_source=body,
         body_html=html,
         body_hash=submission.body_hash,
@@ -211,7 +215,7 @@ def edit_comment(comment_id: int, edit_token: str | None, change: CommentChange)
         body = _clean_body(change.body)
         comment.body_source = body
         comment.body_html = render_markdown(body)
-        comment.body_hash = _body_hash(body)
+        comment.body_hash = normalised_body_hash(body)
     if change.author_name is not None:
         comment.author_name = change.author_name or None
     if change.author_url is not None:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Flag, FlagReason, Vote, utcnow
+from discuss.services.moderation import hold_if_flagged
 from discuss.services.threads import record_change
 
 
@@ -79,4 +80,5 @@ def flag_comment(comment_id: int, reporter: str, reason: FlagReason, note: str |
         .values(flag_count=Comment.flag_count + 1)
         .execution_options(synchronize_session=False)
     )
+    hold_if_flagged(comment)
     db.session.commit()

@@ -1,0 +1,109 @@
+"""Accounts, API keys and the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from discuss.errors import DomainError, Invalid
+from discuss.schemas.moderation import AuditQuery
+from discuss.services import accounts, audit
+from discuss.services.accounts import visible_sites
+from discuss.web.admin import actor, blueprint
+from discuss.web.admin.forms import KeyForm, UserEditForm, UserForm, choices
+from discuss.web.admin.site_views import _show_errors
+
+
+def _site_choices() -> list[tuple[str, str]]:
+    return choices([(s.slug, s.slug) for s in visible_sites(actor())])
+
+
+@blueprint.route("/users", methods=["GET", "POST"])
+def users():
+    """Every account, and a form for a new one (admins only)."""
+    actor().require_admin()
+    form = UserForm()
+    form.sites.choices = _site_choices()
+    if request.method == "POST" and form.validate():
+        try:
+            user = accounts.create_user(form.name.data, form.password.data, form.role.data,
+                                        form.sites.data or [], by=actor())
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            flash(f"Account {user.name} created.", "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors else 200
+    return render_template("admin/users.html", form=form,
+                           users=accounts.list_users(actor())), status
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    """Change one account's role, sites, password or access."""
+    actor().require_admin()
+    user = next((u for u in accounts.list_users(actor()) if u.id == user_id), None)
+    if user is None:
+        return render_template("admin/missing.html", what=f"user {user_id}"), 404
+    form = UserEditForm()
+    form.sites.choices = _site_choices()
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.sites.data = [s.slug for s in user.sites]
+        form.active.data = user.active
+    elif form.validate():
+        try:
+            accounts.update_user(actor(), user_id, role=form.role.data,
+                                 site_slugs=form.sites.data or [], active=form.active.data,
+                                 password=form.password.data or None)
+        except Invalid as error:
+            _show_errors(form, error)
+        except DomainError as error:
+            flash(error.detail, "error")
+        else:
+            flash(f"Account {user.name} saved.", "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors else 200
+    return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@blueprint.route("/keys", methods=["GET", "POST"])
+def keys():
+    """API keys (never their secrets), and a form for a new one, shown once."""
+    actor().require_admin()
+    form = KeyForm()
+    form.site.choices = choices([("*", "Every site")]) + _site_choices()
+    secret = None
+    if request.method == "POST" and form.validate():
+        site = None if form.site.data == "*" else form.site.data
+        try:
+            _, secret = accounts.create_api_key(site, form.label.data or "", by=actor())
+        except Invalid as error:
+            _show_errors(form, error)
+    return render_template("admin/keys.html", form=form, secret=secret,
+                           keys=accounts.list_api_keys(actor()))
+
+
+@blueprint.route("/keys/<int:key_id>/revoke", methods=["POST"])
+def revoke_key(key_id: int):
+    """Stop a key working."""
+    try:
+        key = accounts.revoke_api_key(actor(), key_id)
+    except DomainError as error:
+        flash(error.detail, "error")
+    else:
+        flash(f"Key {key.prefix}… revoked.", "success")
+    return redirect(url_for("admin.keys"))
+
+
+@blueprint.route("/audit")
+def audit_log():
+    """Who did what, newest first, by site and by moderator."""
+    try:
+        args = AuditQuery().load(request.args.to_dict())
+    except ValidationError:
+        args = AuditQuery().load({})
+    page = audit.list_events(actor(), args["site"], args["actor"], args["comment"],
+                             args["cursor"], args["limit"])
+    return render_template("admin/audit.html", page=page, args=args,
+                           sites=visible_sites(actor()), actors=audit.actor_names(actor()))

@@ -1,0 +1,73 @@
+"""Who is asking, for the moderation API and the admin: API key, or session plus CSRF token."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_login import UserMixin, current_user
+from flask_wtf.csrf import CSRFError
+
+from discuss.errors import Unauthorized
+from discuss.extensions import csrf, login_manager
+from discuss.models import User
+from discuss.services import accounts
+from discuss.services.accounts import Actor
+from discuss.web.api.requests import bearer_token
+from discuss.web.errors import problem
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SessionUser(UserMixin):
+    """The signed-in user as Flask-Login sees it: the account plus the actor it acts as."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.actor = accounts.actor_for_user(user)
+
+    def get_id(self) -> str:
+        return accounts.session_id(self.user)
+
+
+def _load_user(session_value: str) -> SessionUser | None:
+    user = accounts.load_session_user(session_value)
+    return SessionUser(user) if user is not None else None
+
+
+def session_actor() -> Actor | None:
+    """The signed-in user's actor, if any."""
+    if current_user.is_authenticated:
+        return current_user.actor
+    return None
+
+
+def api_actor() -> Actor:
+    """The caller of a moderation endpoint: a Bearer key, or a session that sent its CSRF token.
+
+    A key needs no CSRF token (browsers never send it by themselves); a session does for
+    every unsafe method, in the ``X-CSRFToken`` header.
+    """
+    secret = bearer_token()
+    if secret is not None:
+        actor = accounts.authenticate_key(secret)
+        if actor is None:
+            raise Unauthorized("The API key is not valid.")
+        return actor
+    actor = session_actor()
+    if actor is None:
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>', or sign in.")
+    if request.method in UNSAFE_METHODS:
+        csrf.protect()
+    return actor
+
+
+def _csrf_refused(error: CSRFError) -> Response:
+    return problem(400, f"{error.description} Reload the page and try again.")
+
+
+def init_auth(app: Flask) -> None:
+    """Sessions and CSRF for the admin and the moderation API."""
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = "Please sign in to moderate."
+    login_manager.session_protection = "basic"
+    app.register_error_handler(CSRFError, _csrf_refused)
