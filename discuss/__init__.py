@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, csrf, db, limiter, login_manager, migrate
 from discuss.logs import configure_logging
+from discuss.pool import ping_when_idle, tune_sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -28,6 +30,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
+    with app.app_context():
+        if settings.database_url.startswith("sqlite"):
+            tune_sqlite(db.engine)
+        else:
+            ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
     from discuss.schemas.problem import ProblemSchema
@@ -37,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
     login_manager.init_app(app)
     csrf.init_app(app)
+    cache.init_app(app)
 
     from discuss import models  # noqa: F401  (tables known to Alembic)
     from discuss.cli import register_commands

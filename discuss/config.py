@@ -49,6 +49,8 @@ class Settings:
     metrics_token: str = ""
     db_connect_timeout: int = 3
     db_statement_timeout_ms: int = 10_000
+    listing_cache_bytes: int = 8 * 1024 * 1024
+    listing_cache_ttl: int = 3600
     instance_path: str = field(default="", repr=False)
 
     def to_flask(self) -> dict[str, Any]:
@@ -93,8 +95,7 @@ def engine_options(
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
     options = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms}"
-    return {
-        "pool_pre_ping": True,
+    return {  # stale connections are checked by discuss.pool.ping_when_idle instead of pre-ping
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,
@@ -188,9 +189,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_SECRET_KEY must be at least 16 characters")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise ConfigError("DISCUSS_REDIS_URL must be a redis:// URL")
+    if settings.listing_cache_bytes < 0:
+        raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
     for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
                  "spam_check_timeout_ms", "spam_check_workers", "session_hours",
-                 "db_connect_timeout", "db_statement_timeout_ms"):
+                 "db_connect_timeout", "db_statement_timeout_ms", "listing_cache_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if not settings.akismet_api_url.startswith(("http://", "https://")):

@@ -42,6 +42,7 @@ def seed_thread(app, size: int, key: str = "big") -> None:
         db.session.add_all(deeper)
         thread_row = db.session.get(Thread, thread.id)
         thread_row.comment_count = len(roots) + len(replies) + len(deeper)
+        thread_row.version += 1  # a visible change, as record_change marks it (listing cache)
         db.session.commit()
 
 

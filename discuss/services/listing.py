@@ -1,7 +1,9 @@
 """Reading a thread: a page of top-level comments with their whole reply trees.
 
 Two indexed queries whatever the thread's size (one for the page of roots, one for every
-descendant of those roots); the tree is assembled in one pass in Python.
+descendant of those roots); the tree is assembled in one pass in Python. The API reads
+through ``read_listing``: one query finds the thread's state, which answers a conditional
+request (304) or a cached first page without touching a comment row.
 """
 
 from __future__ import annotations
@@ -9,17 +11,22 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from discuss.errors import BadRequest
+from discuss.cache import listing_cache, listing_key
+from discuss.errors import BadRequest, NotFound
 from discuss.extensions import db
-from discuss.models import Comment, CommentStatus, Site, Thread
+from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.pool import fetch_all, fetch_one
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -34,7 +41,7 @@ class SortOrder(enum.StrEnum):
     TOP = "top"
 
 
-@dataclass
+@dataclass(slots=True)
 class CommentNode:
     """One comment as readers see it, with its replies; a tombstone when withdrawn."""
 
@@ -63,10 +70,13 @@ class ThreadPage:
     comments: list[CommentNode] = field(default_factory=list)
     next_cursor: str | None = None
     not_modified: bool = False
+    info: dict[str, object] | None = None
 
     @property
     def thread_info(self) -> dict[str, object]:
         """The thread's public state; an article without comments yet is an empty thread."""
+        if self.info is not None:
+            return self.info
         thread = self.thread
         return {
             "key": self.thread_key,
@@ -77,9 +87,12 @@ class ThreadPage:
         }
 
 
-def public_node(comment: Comment, depth: int) -> CommentNode:
+_APPROVED = CommentStatus.APPROVED
+
+
+def public_node(comment: Any, depth: int) -> CommentNode:
     """What the public may see of a comment (no email, IP or source)."""
-    if comment.status is not CommentStatus.APPROVED:
+    if comment.status is not _APPROVED:
         return CommentNode(
             id=comment.id, parent_id=comment.parent_id, depth=depth, status="deleted",
             author={"name": None, "url": None, "avatar": ""}, html="",
@@ -89,7 +102,7 @@ def public_node(comment: Comment, depth: int) -> CommentNode:
         id=comment.id,
         parent_id=comment.parent_id,
         depth=depth,
-        status=comment.status.value,
+        status="approved",
         author={"name": comment.author_name, "url": comment.author_url, "avatar": comment.avatar},
         html=comment.body_html,
         created_at=comment.created_at,
@@ -119,7 +132,7 @@ def own_node(comment: Comment) -> CommentNode:
     )
 
 
-def _encode_cursor(sort: SortOrder, comment: Comment) -> str:
+def _encode_cursor(sort: SortOrder, comment: Any) -> str:
     key: object
     if sort is SortOrder.TOP:
         key = comment.likes - comment.dislikes
@@ -147,51 +160,77 @@ def _decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
         raise BadRequest("The cursor is not valid for this listing.") from None
 
 
-def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
-    """A tag that changes whenever anything visible on this page may have changed."""
-    version = f"{thread.id}.{thread.version}" if thread else "none"
-    raw = f"{site.id}.{site.settings_version}|{version}|{sort.value}|{limit}|{cursor}"
+def _born(created_at: datetime | None) -> str:
+    """A thread's birth stamp: tells apart threads that reuse a deleted one's id."""
+    return f"{created_at.timestamp():.6f}" if created_at else ""
+
+
+def _tag(site_id: int, settings_version: int, thread_id: int | None, version: int, born: str,
+         closed: bool, sort: SortOrder, limit: int, cursor: str) -> str:
+    state = f"{thread_id}.{version}.{born}.{int(closed)}" if thread_id is not None else "none"
+    raw = f"{site_id}.{settings_version}|{state}|{sort.value}|{limit}|{cursor}"
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _visible_roots_query(thread: Thread, sort: SortOrder, limit: int, cursor: str | None):
+def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
+    """A tag that changes whenever anything visible on this page may have changed."""
+    if thread is None:
+        return _tag(site.id, site.settings_version, None, 0, "", False, sort, limit, cursor)
+    return _tag(site.id, site.settings_version, thread.id, thread.version,
+                _born(thread.created_at), thread.is_closed(), sort, limit, cursor)
+
+
+# Only what a reader sees: selecting columns instead of whole entities keeps reads lean.
+_PUBLIC_COLUMNS = (
+    Comment.id, Comment.parent_id, Comment.depth, Comment.status, Comment.author_name,
+    Comment.author_url, Comment.avatar, Comment.body_html, Comment.created_at,
+    Comment.edited_at, Comment.likes, Comment.dislikes,
+)
+
+
+@functools.cache
+def _roots_statement(sort: SortOrder, after_cursor: bool) -> sa.Select:
+    """The page of visible top-level comments, built once per sort (bound: thread, size, cursor).
+
+    A withdrawn top-level comment stays (as a tombstone) while it has a visible reply.
+    """
     reply = aliased(Comment)
     has_visible_reply = (
         sa.select(sa.literal(1))
         .where(reply.root_id == Comment.id, reply.status == CommentStatus.APPROVED)
         .exists()
     )
-    query = sa.select(Comment).where(
-        Comment.thread_id == thread.id,
+    query = sa.select(*_PUBLIC_COLUMNS).where(
+        Comment.thread_id == sa.bindparam("thread_id"),
         Comment.depth == 0,
         sa.or_(Comment.status == CommentStatus.APPROVED, has_visible_reply),
     )
     score = Comment.likes - Comment.dislikes
-    if sort is SortOrder.OLDEST:
-        order = (Comment.created_at.asc(), Comment.id.asc())
-        position = sa.tuple_(Comment.created_at, Comment.id)
-    elif sort is SortOrder.NEWEST:
-        order = (Comment.created_at.desc(), Comment.id.desc())
-        position = sa.tuple_(Comment.created_at, Comment.id)
-    else:
+    if sort is SortOrder.TOP:
         order = (score.desc(), Comment.id.desc())
         position = sa.tuple_(score, Comment.id)
-    if cursor:
-        key, last_id = _decode_cursor(sort, cursor)
-        if sort is SortOrder.OLDEST:
-            query = query.where(position > sa.tuple_(sa.literal(key, Comment.created_at.type),
-                                                       sa.literal(last_id)))
-        elif sort is SortOrder.NEWEST:
-            query = query.where(position < sa.tuple_(sa.literal(key, Comment.created_at.type),
-                                                       sa.literal(last_id)))
-        else:
-            query = query.where(position < sa.tuple_(sa.literal(key), sa.literal(last_id)))
-    return query.order_by(*order).limit(limit + 1)
+        key = sa.bindparam("cursor_key", type_=sa.Integer())
+    else:
+        ascending = sort is SortOrder.OLDEST
+        order = ((Comment.created_at.asc(), Comment.id.asc()) if ascending
+                 else (Comment.created_at.desc(), Comment.id.desc()))
+        position = sa.tuple_(Comment.created_at, Comment.id)
+        key = sa.bindparam("cursor_key", type_=Comment.created_at.type)
+    if after_cursor:
+        boundary = sa.tuple_(key, sa.bindparam("cursor_id", type_=sa.Integer()))
+        query = query.where(position > boundary if sort is SortOrder.OLDEST
+                            else position < boundary)
+    return query.order_by(*order).limit(sa.bindparam("page_size", type_=sa.Integer()))
 
 
-def _assemble(
-    roots: list[Comment], descendants: list[Comment], max_depth: int
-) -> list[CommentNode]:
+_DESCENDANTS = (
+    sa.select(*_PUBLIC_COLUMNS)
+    .where(Comment.root_id.in_(sa.bindparam("roots", expanding=True)))
+    .order_by(Comment.depth, Comment.created_at, Comment.id)  # parents before their replies
+)
+
+
+def _assemble(roots: list[Any], descendants: list[Any], max_depth: int) -> list[CommentNode]:
     """Build the reply trees in one pass; deep replies hang from the deepest allowed ancestor."""
     nodes: dict[int, CommentNode] = {}
     display_parent: dict[int, int] = {}
@@ -201,7 +240,7 @@ def _assemble(
         nodes[root.id] = node
         result.append(node)
     reordered: set[int] = set()
-    for comment in sorted(descendants, key=lambda c: (c.depth, c.created_at, c.id)):
+    for comment in descendants:  # ordered by depth, then age: every parent comes first
         parent = nodes.get(comment.parent_id or -1)
         if parent is None:
             continue
@@ -227,6 +266,69 @@ def _prune(node: CommentNode) -> bool:
     return not node.deleted or bool(node.replies)
 
 
+class _Row(NamedTuple):
+    """A comment row read straight from the driver, in the order of ``_PUBLIC_COLUMNS``."""
+
+    id: int
+    parent_id: int | None
+    depth: int
+    status: CommentStatus
+    author_name: str | None
+    author_url: str | None
+    avatar: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    likes: int
+    dislikes: int
+
+
+_STATUSES = {status.value: status for status in CommentStatus}
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as the driver gives it (SQLite: naive UTC text) as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _driver_rows(statement: sa.Select, params: dict[str, Any]) -> list[_Row]:
+    """Rows through ``fetch_all``: SQLAlchemy's per-row processing is most of a cold read."""
+    return [
+        _Row(r[0], r[1], r[2], _STATUSES[r[3]], r[4], r[5], r[6], r[7], _moment(r[8]),
+             _moment(r[9]), r[10], r[11])
+        for r in fetch_all(db.engine, statement, params)
+    ]
+
+
+def _page_comments(
+    reader: Any, thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
+) -> tuple[list[CommentNode], str | None]:
+    """The page's trees and the cursor of the next page: two queries.
+
+    ``reader`` is a session or connection; None reads a first page straight from the driver.
+    """
+    params: dict[str, Any] = {"thread_id": thread_id, "page_size": limit + 1}
+    if cursor:
+        params["cursor_key"], params["cursor_id"] = _decode_cursor(sort, cursor)
+    statement = _roots_statement(sort, bool(cursor))
+    roots = (_driver_rows(statement, params) if reader is None
+             else reader.execute(statement, params).all())
+    next_cursor = None
+    if len(roots) > limit:
+        roots = roots[:limit]
+        next_cursor = _encode_cursor(sort, roots[-1])
+    descendants: list[Any] = []
+    if roots:
+        ids = {"roots": [r.id for r in roots]}
+        descendants = (_driver_rows(_DESCENDANTS, ids) if reader is None
+                       else reader.execute(_DESCENDANTS, ids).all())
+    return _assemble(roots, descendants, max(max_depth, 1)), next_cursor
+
+
 def load_thread_page(
     site_slug: str,
     thread_key: str,
@@ -245,18 +347,129 @@ def load_thread_page(
         _decode_cursor(sort, cursor)
     if thread is None:
         return ThreadPage(tag=tag, thread_key=thread_key)
-    roots = list(db.session.execute(_visible_roots_query(thread, sort, limit, cursor)).scalars())
-    next_cursor = None
-    if len(roots) > limit:
-        roots = roots[:limit]
-        next_cursor = _encode_cursor(sort, roots[-1])
-    descendants: list[Comment] = []
-    if roots:
-        descendants = list(
-            db.session.execute(
-                sa.select(Comment).where(Comment.root_id.in_([r.id for r in roots]))
-            ).scalars()
-        )
-    comments = _assemble(roots, descendants, max(site.max_depth, 1))
+    comments, next_cursor = _page_comments(db.session, thread.id, site.max_depth, sort, limit,
+                                           cursor)
     return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, comments=comments,
                       next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class ListingBody:
+    """The API's answer to a listing: the serialised page, or 'not modified'."""
+
+    tag: str
+    body: bytes = b""
+    not_modified: bool = False
+
+
+# Built once: constructing a statement costs more than running it on the cached path.
+_THREAD_STATE = (
+    sa.select(
+        Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
+        Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title, Thread.locked,
+        Thread.comment_count, Thread.created_at,
+    )
+    .select_from(Site)
+    .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))
+    .where(Site.slug == sa.bindparam("slug"))
+)
+
+
+@dataclass(frozen=True)
+class _ThreadState:
+    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread."""
+
+    site_id: int
+    settings_version: int
+    max_depth: int
+    auto_close_days: int | None
+    thread_id: int | None
+    version: int | None
+    url: str | None
+    title: str | None
+    locked: bool
+    comment_count: int | None
+    created_at: datetime | None
+
+
+def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
+    """Site and thread facts in one query: enough for the tag, the cache key and the header."""
+    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key})
+    if row is None:
+        raise NotFound(f"No site named {site_slug!r}.")
+    values = list(row)
+    values[8] = bool(values[8])
+    created = values[10]
+    if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
+        created = datetime.fromisoformat(created)
+    if created is not None:
+        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    values[10] = created
+    return _ThreadState(*values)
+
+
+def _is_closed(state: Any) -> bool:
+    """``Thread.is_closed`` on the columns of ``_thread_state``."""
+    if state.thread_id is None:
+        return False
+    if state.locked:
+        return True
+    days = state.auto_close_days
+    return bool(days) and utcnow() - state.created_at > timedelta(days=days)
+
+
+def read_listing(
+    site_slug: str,
+    thread_key: str,
+    render: Callable[[ThreadPage], bytes],
+    sort: SortOrder = SortOrder.OLDEST,
+    limit: int = 50,
+    cursor: str | None = None,
+    known_tag: str | None = None,
+) -> ListingBody:
+    """A page as the API serves it; the first page comes from the listing cache when it can.
+
+    One query answers a current tag (304) or a cached first page; a miss adds the two
+    comment queries, renders once with ``render`` and stores the bytes for the next reader.
+    The reads run without a transaction (no BEGIN/ROLLBACK round trips): the thread's
+    version is read first, so the comments read after it are at least as new as the key
+    they are cached under.
+    """
+    state = _thread_state(site_slug, thread_key)
+    closed = _is_closed(state)
+    born = _born(state.created_at)
+    tag = _tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
+               born, closed, sort, limit, cursor or "")
+    if known_tag is not None and known_tag == tag:
+        return ListingBody(tag=tag, not_modified=True)
+    if cursor:
+        _decode_cursor(sort, cursor)
+    key = None
+    if state.thread_id is not None and not cursor:
+        key = listing_key(state.site_id, state.settings_version, state.thread_id,
+                          state.version, born, sort.value, limit, closed)
+        cached = listing_cache().get(key)
+        if cached is not None:
+            return ListingBody(tag=tag, body=cached)
+    page = ThreadPage(tag=tag, thread_key=thread_key, info={
+        "key": thread_key,
+        "url": state.url,
+        "title": state.title,
+        "locked": closed,
+        "comment_count": state.comment_count or 0,
+    })
+    if state.thread_id is not None:
+        if cursor:  # later pages bind a cursor timestamp: SQLAlchemy converts it
+            with db.engine.connect() as connection:
+                reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+                page.comments, page.next_cursor = _page_comments(
+                    reader, state.thread_id, state.max_depth, sort, limit, cursor
+                )
+        else:
+            page.comments, page.next_cursor = _page_comments(
+                None, state.thread_id, state.max_depth, sort, limit, None
+            )
+    body = render(page)
+    if key is not None:
+        listing_cache().set(key, body)
+    return ListingBody(tag=tag, body=body)

@@ -18,32 +18,32 @@ from discuss.schemas.comments import (
 from discuss.services import comments as comment_service
 from discuss.services import listing, reactions
 from discuss.web.api import blueprint as blp
+from discuss.web.api.render import listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
 from discuss.web.flood import flood_limited
 
 
 @blp.route("/comments", methods=["GET"])
-@blp.arguments(ListQuery, location="query", error_status_code=400)
+@blp.arguments(ListQuery(), location="query", error_status_code=400)
 @blp.response(200, ListingOut)
 @blp.alt_response(304, description="Not modified: the client's copy is current.")
 @blp.alt_response(404, description="Unknown site.")
 def list_comments(args: dict):
     """One page of top-level comments, each with its whole reply tree."""
-    page = listing.load_thread_page(
-        args["site"], args["thread"], args["sort"], args["limit"], args["cursor"],
+    page = listing.read_listing(
+        args["site"], args["thread"], listing_json, args["sort"], args["limit"], args["cursor"],
         known_tag=if_none_match(),
     )
     headers = {"ETag": f'"{page.tag}"', "Cache-Control": "no-cache"}
     if page.not_modified:
         return Response(status=304, headers=headers)
-    body = {"thread": page.thread_info, "comments": page.comments,
-            "next_cursor": page.next_cursor}
-    return body, 200, headers
+    # Already serialised as ListingOut (see render.py), often straight from the cache.
+    return Response(page.body, status=200, headers=headers, mimetype="application/json")
 
 
 @blp.route("/comments", methods=["POST"])
 @flood_limited
-@blp.arguments(CommentIn)
+@blp.arguments(CommentIn())
 @blp.response(201, CreatedOut, description="Published.")
 @blp.alt_response(202, schema=CreatedOut, description="Held for moderation.")
 @blp.alt_response(403, description="Thread locked, site closed or author banned.")

@@ -26,7 +26,7 @@ def config(args: dict):
 
 
 @blp.route("/counts", methods=["GET"])
-@blp.arguments(CountsQuery, location="query", error_status_code=400)
+@blp.arguments(CountsQuery(), location="query", error_status_code=400)
 @blp.response(200, CountsOut)
 @blp.alt_response(404, description="Unknown site.")
 def counts(args: dict):

@@ -1,0 +1,131 @@
+"""The servers under test: each one gunicorn on 127.0.0.1 with the same worker settings,
+pinned to the server core(s) so that the load generator has its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+SERVER_CPUS = os.environ.get("BENCH_SERVER_CPUS", "0")
+LOAD_CPUS = os.environ.get("BENCH_LOAD_CPUS", "1")
+WORKERS = 2
+THREADS = 4
+GUNICORN_SETTINGS = [
+    "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS),
+    "--keep-alive", "10", "--backlog", "2048", "--log-level", "warning",
+]
+SECRET = "bench-secret-" + "s" * 24
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """One gunicorn master and its workers."""
+
+    name: str
+    kind: str  # discuss | isso | ceiling
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+    ready_path: str
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> Server:
+        """Start pinned to the server cores and wait until it answers."""
+        log = open(WORK / f"{self.name}.log", "ab")  # noqa: SIM115  (closed with the process)
+        argv = ["taskset", "-c", SERVER_CPUS, *self.argv, *GUNICORN_SETTINGS,
+                "--bind", f"127.0.0.1:{self.port}"]
+        env = {**os.environ, **self.env}
+        self.process = subprocess.Popen(argv, cwd=self.cwd, env=env, stdout=log, stderr=log,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {WORK / (self.name + '.log')}")
+            try:
+                urllib.request.urlopen(self.url + self.ready_path, timeout=5).read()
+                return self
+            except urllib.error.HTTPError:
+                return self  # it answered
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s")
+
+    def workers(self) -> list[int]:
+        """Process ids of the gunicorn workers (the master's children)."""
+        if self.process is None:
+            return []
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return []
+        return [int(child) for child in children]
+
+    def worker_rss_mb(self) -> float:
+        """The largest resident set of one worker, in MB."""
+        sizes = []
+        for pid in self.workers():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+            except OSError:
+                continue
+        return round(max(sizes), 1) if sizes else 0.0
+
+    def stop(self) -> None:
+        """Stop the master (it stops its workers)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+
+def discuss_server(name: str, database_url: str, cache: bool = True) -> Server:
+    """discuss from this checkout, as production runs it (``wsgi:app``)."""
+    env = {
+        "DISCUSS_DATABASE_URL": database_url,
+        "DISCUSS_SECRET_KEY": SECRET,
+        "DISCUSS_TRUST_PROXY_HEADERS": "1",
+        "DISCUSS_INSTANCE_PATH": str(WORK / f"instance-{name}"),
+        "DISCUSS_LOG_LEVEL": "WARNING",
+        "DISCUSS_REDIS_URL": "",
+    }
+    if not cache:
+        env["DISCUSS_LISTING_CACHE_BYTES"] = "0"
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return Server(name, "discuss", [gunicorn, "wsgi:app"], env, ROOT, "/healthz")
+
+
+def ceiling_server(bodies_file: Path) -> Server:
+    """The bare Flask app serving captured bytes."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    return Server("ceiling", "ceiling", [gunicorn, "bench.ceiling:app"],
+                  {"BENCH_CEILING_BODIES": str(bodies_file)}, ROOT,
+                  "/api/v1/counts")

@@ -1,0 +1,62 @@
+"""The listing serialised in one pass, byte for byte what ``ListingOut`` and Flask produce.
+
+The listing is the hottest path and its answer is cached as bytes, so it is rendered once
+per thread version by plain functions instead of a marshmallow dump (about twenty times
+faster on a 200-comment page). The test suite compares both outputs on the same pages, so
+``ListingOut`` stays the documented shape and this module may not drift from it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from discuss.services.listing import CommentNode, ThreadPage
+
+_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    """As ``schemas.fields.Timestamp`` (isoformat is several times faster than strftime)."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _comment(node: CommentNode) -> dict[str, Any]:
+    """As ``schemas.comments.CommentOut``: the same keys, in the same order."""
+    author = node.author
+    return {
+        "id": node.id,
+        "parent_id": node.parent_id,
+        "depth": node.depth,
+        "status": node.status,
+        "author": {"name": author["name"], "url": author["url"], "avatar": author["avatar"]},
+        "html": node.html,
+        "created_at": _timestamp(node.created_at),
+        "edited_at": _timestamp(node.edited_at),
+        "likes": node.likes,
+        "dislikes": node.dislikes,
+        "deleted": node.deleted,
+        "replies": [_comment(reply) for reply in node.replies],
+    }
+
+
+def listing_json(page: ThreadPage) -> bytes:
+    """The listing body as Flask's JSON provider writes ``ListingOut().dump(page)``."""
+    info = page.thread_info
+    body = {
+        "thread": {
+            "key": info["key"],
+            "url": info["url"],
+            "title": info["title"],
+            "locked": info["locked"],
+            "comment_count": info["comment_count"],
+        },
+        "comments": [_comment(node) for node in page.comments],
+        "next_cursor": page.next_cursor,
+    }
+    return (_encode(body) + "\n").encode()

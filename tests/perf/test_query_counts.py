@@ -1,0 +1,85 @@
+"""The design in numbers: statements per request do not grow with the thread."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.perf.conftest import QueryLog
+
+
+@pytest.fixture
+def small_and_big(site, bulk_thread):
+    """A thread of 10 comments and one of 1,000 (the same first-page shape of 50 roots)."""
+    bulk_thread("small", 10, roots=4)
+    bulk_thread("big", 1000, roots=120)
+    return {"small": 10, "big": 1000}
+
+
+def listing(key: str, **params: str) -> str:
+    query = "".join(f"&{name}={value}" for name, value in params.items())
+    return f"/api/v1/comments?site=news&thread={key}{query}"
+
+
+def statements(app, client, url: str, **headers: str) -> tuple[int, int, list[str]]:
+    with QueryLog(app) as log:
+        response = client.get(url, headers=headers)
+    assert response.status_code in (200, 304)
+    return response.status_code, log.count, log.touching_comments()
+
+
+def test_cold_read_is_three_statements_whatever_the_size(extra_app, small_and_big):
+    uncached = extra_app(listing_cache_bytes=0)
+    client = uncached.test_client()
+    for key in small_and_big:
+        for params in ({}, {"sort": "top"}, {"sort": "newest", "limit": "100"}):
+            status, count, _ = statements(uncached, client, listing(key, **params))
+            assert (status, count) == (200, 3), (key, params)
+
+
+def test_next_page_is_three_statements(app, client, small_and_big):
+    cursor = client.get(listing("big", limit="10")).get_json()["next_cursor"]
+    assert cursor
+    status, count, _ = statements(app, client, listing("big", limit="10", cursor=cursor))
+    assert (status, count) == (200, 3)
+
+
+def test_cached_read_is_one_statement_and_no_comment_rows(app, client, small_and_big):
+    for key in small_and_big:
+        client.get(listing(key))
+        status, count, comment_reads = statements(app, client, listing(key))
+        assert (status, count, comment_reads) == (200, 1, [])
+
+
+def test_not_modified_answers_before_touching_comments(extra_app, small_and_big):
+    uncached = extra_app(listing_cache_bytes=0)
+    client = uncached.test_client()
+    for key in small_and_big:
+        tag = client.get(listing(key)).headers["ETag"]
+        status, count, comment_reads = statements(uncached, client, listing(key),
+                                                  **{"If-None-Match": tag})
+        assert (status, count, comment_reads) == (304, 1, [])
+
+
+def test_counts_for_twenty_threads_is_one_statement(app, client, site, bulk_thread):
+    for n in range(20):
+        bulk_thread(f"article-{n}", n % 4)
+    keys = "".join(f"&thread=article-{n}" for n in range(20))
+    with QueryLog(app) as log:
+        response = client.get(f"/api/v1/counts?site=news{keys}")
+    assert response.get_json()["counts"] == {f"article-{n}": n % 4 for n in range(20)}
+    assert log.count == 1
+
+
+def test_posting_costs_the_same_in_a_big_thread(app, client, small_and_big, form_token):
+    counts = {}
+    for n, key in enumerate(small_and_big):
+        token = form_token("news", key)
+        parent = client.get(listing(key)).get_json()["comments"][0]["id"]
+        with QueryLog(app) as log:
+            response = client.post("/api/v1/comments", json={
+                "site": "news", "thread": key, "body": f"Reply {n}", "parent_id": parent,
+                "form_token": token, "author_email": f"reader{n}@example.org",
+            }, environ_base={"REMOTE_ADDR": f"192.0.2.{n + 1}"})
+        assert response.status_code == 201, response.get_json()
+        counts[key] = log.count
+    assert counts["small"] == counts["big"]
