@@ -59,7 +59,7 @@ def seeded(app, make_site, post_comment):
     return app
 
 
-def _steer(case: Any, client: Any) -> None:
+def _steer(case: Any, client: Any, paths: bool = True) -> None:
     """Point every other valid case at real data, chosen by a stable hash of the case."""
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
@@ -74,6 +74,8 @@ def _steer(case: Any, client: Any) -> None:
         case.body["site"] = "news"
         case.body["form_token"] = client.get(
             "/api/v1/config?site=news&thread=article-1").get_json()["form_token"]
+    if not paths:  # in a workflow the ids come from earlier answers
+        return
     if case.path_parameters and "comment_id" in case.path_parameters:
         case.path_parameters["comment_id"] = 1 + digest[2] % 3
     if case.path_parameters and "slug" in case.path_parameters:
@@ -113,3 +115,56 @@ def test_api_answers_as_documented(case, seeded):
                 response_schema_conformance, negative_data_rejection],
     )
     _problem_json(response, case)
+
+
+class Workflows(schema.as_state_machine()):
+    """Sequences of calls (POST a comment, then read, edit, vote on, flag, moderate or delete
+    it), steered at the live site: valid follow-ups act on the comment the scenario created
+    last, with its edit token, as its author would."""
+
+    app: Any = None
+
+    def setup(self) -> None:
+        self.client = self.app.test_client()
+        self.edit_tokens: dict[int, str] = {}
+
+    def before_call(self, case: Any) -> None:
+        _steer(case, self.client, paths=False)
+        positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
+        if positive and case.method == "POST" and case.path == "/api/v1/comments":
+            case.body.update(site="news", thread="article-1", form_token=self.client.get(
+                "/api/v1/config?site=news&thread=article-1").get_json()["form_token"])
+            case.body.pop("parent_id", None)
+        if "comment_id" in (case.path_parameters or {}) and self.edit_tokens and positive:
+            # follow up on the comment this scenario created last, as its author would
+            case.path_parameters["comment_id"] = next(reversed(self.edit_tokens))
+        headers = dict(case.headers or {})
+        if case.path.startswith("/api/v1/moderation"):
+            headers["Authorization"] = f"Bearer {self.app.config['FUZZ_KEY']}"
+        elif (case.path_parameters or {}).get("comment_id") in self.edit_tokens:
+            token = self.edit_tokens[case.path_parameters["comment_id"]]
+            headers["Authorization"] = f"Bearer {token}"
+        case.headers = headers
+
+    def call(self, case: Any, **kwargs: Any) -> Any:
+        return case.call(app=self.app, **kwargs)
+
+    def after_call(self, response: Any, case: Any) -> None:
+        created_one = case.method == "POST" and case.path == "/api/v1/comments"
+        if created_one and response.status_code in (201, 202):
+            created = json.loads(response.content)
+            self.edit_tokens[created["comment"]["id"]] = created["edit_token"]
+
+    def validate_response(self, response: Any, case: Any, additional_checks: Any = None,
+                          **kwargs: Any) -> None:
+        case.validate_response(response, checks=[
+            not_a_server_error, status_code_conformance, content_type_conformance,
+            response_schema_conformance])
+        _problem_json(response, case)
+
+
+def test_api_workflows(seeded):
+    Workflows.app = seeded
+    Workflows.run(settings=settings(max_examples=15, stateful_step_count=6, derandomize=True,
+                                    deadline=None, database=None,
+                                    suppress_health_check=list(HealthCheck)))
