@@ -52,3 +52,52 @@ def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis,
     finally:
         store.close()
         _forget_default_limits()
+
+
+def test_redis_outage_keeps_listings_served_and_fresh(make_app, make_site, throwaway_redis,
+                                                      caplog):
+    _forget_default_limits()
+    app = make_app(redis_url=throwaway_redis.url)
+    make_site("news")
+    client = app.test_client()
+    store = redis.Redis.from_url(throwaway_redis.url)
+    listing = "/api/v1/comments?site=news&thread=article-1"
+
+    def post(body: str) -> int:
+        token = client.get("/api/v1/config?site=news&thread=article-1").get_json()["form_token"]
+        return client.post("/api/v1/comments", json={"site": "news", "thread": "article-1",
+                                                     "body": body, "form_token": token},
+                           environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code
+
+    def bodies() -> list[str]:
+        response = client.get(listing)
+        assert response.status_code == 200, response.get_json()
+        return [c["html"] for c in response.get_json()["comments"]]
+
+    try:
+        assert post("Before the outage.") == 201
+        assert bodies() == ["<p>Before the outage.</p>"]
+        assert store.keys("discuss:listing:*"), "the first page should be cached in Redis"
+
+        throwaway_redis.kill()
+        with caplog.at_level(logging.WARNING):
+            assert bodies() == ["<p>Before the outage.</p>"]
+            assert post("During the outage.") == 201
+            assert bodies() == ["<p>Before the outage.</p>", "<p>During the outage.</p>"]
+        assert any("listing cache: Redis unavailable" in r.getMessage() for r in caplog.records)
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert 'discuss_fallbacks_total{component="listing_cache"}' in metrics
+
+        throwaway_redis.start()
+        store.close()
+        store = redis.Redis.from_url(throwaway_redis.url)
+
+        def cached_in_redis_again() -> bool:
+            assert len(bodies()) == 2
+            return bool(store.keys("discuss:listing:*"))
+
+        wait_until(cached_in_redis_again, timeout=20, interval=0.5,
+                   what="the listing cached in Redis again")
+    finally:
+        store.close()
+        _forget_default_limits()
