@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 export DISCUSS_DATABASE_URL ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 BACKENDS ?= sqlite postgresql
 
-.PHONY: run test test-sqlite test-postgresql lint bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

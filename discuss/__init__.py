@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, csrf, db, limiter, login_manager, migrate
+from discuss.logs import configure_logging
 from discuss.pool import ping_when_idle, tune_sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -20,6 +21,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides settings by name (used by tests)."""
     settings = load_settings(config)
+    configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__, instance_path=settings.instance_path)
     app.config.update(settings.to_flask())
     app.json.sort_keys = False  # keep fields in the documented order
@@ -36,9 +38,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
     from discuss.schemas.problem import ProblemSchema
+    from discuss.web.api.openapi import ProblemResponses
 
     api.ERROR_SCHEMA = ProblemSchema  # the spec documents errors as problem+json
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ProblemResponses()]})
     login_manager.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)

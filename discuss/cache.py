@@ -24,6 +24,8 @@ from typing import Protocol
 import redis
 from flask import Flask, current_app
 
+from discuss import observability
+
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "discuss:listing:"
@@ -122,6 +124,7 @@ class RedisCache:
         if self._available():
             log.warning("listing cache: Redis unavailable (%s); using the in-process cache "
                         "for %.0f s", error.__class__.__name__, self.retry_after)
+            observability.record_fallback("listing_cache")
         self._down_until = time.monotonic() + self.retry_after
 
     def get(self, key: str) -> bytes | None:

@@ -46,6 +46,9 @@ class Settings:
     session_cookie_secure: bool = True
     session_hours: int = 12
     rate_limit_login: str = "5 per minute;30 per hour"
+    metrics_token: str = ""
+    db_connect_timeout: int = 3
+    db_statement_timeout_ms: int = 10_000
     listing_cache_bytes: int = 8 * 1024 * 1024
     listing_cache_ttl: int = 3600
     instance_path: str = field(default="", repr=False)
@@ -56,7 +59,9 @@ class Settings:
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+                self.database_url, self.db_connect_timeout, self.db_statement_timeout_ms
+            ),
             "MAX_CONTENT_LENGTH": self.max_request_bytes,
             "RATELIMIT_STORAGE_URI": storage,
             "RATELIMIT_HEADERS_ENABLED": True,
@@ -78,15 +83,30 @@ class Settings:
         }
 
 
-def engine_options(url: str) -> dict[str, Any]:
-    """Connection settings per backend: SQLite waits for the write lock, PostgreSQL fails fast."""
+def engine_options(
+    url: str, connect_timeout: int = 3, statement_timeout_ms: int = 10_000
+) -> dict[str, Any]:
+    """Connection settings per backend: SQLite waits for the write lock, PostgreSQL fails fast.
+
+    On PostgreSQL a lost server must cost a request seconds, not minutes: connecting gives up
+    after ``connect_timeout``, a statement (or a wait for a lock) after its own limit, and
+    TCP keepalives notice a peer that vanished without closing the connection.
+    """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    options = f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={statement_timeout_ms}"
     return {  # stale connections are checked by discuss.pool.ping_when_idle instead of pre-ping
         "pool_size": 10,
         "max_overflow": 20,
         "pool_timeout": 5,
-        "connect_args": {"connect_timeout": 3},
+        "connect_args": {
+            "connect_timeout": connect_timeout,
+            "options": options,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+        },
     }
 
 
@@ -173,7 +193,7 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
     for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
                  "spam_check_timeout_ms", "spam_check_workers", "session_hours",
-                 "listing_cache_ttl"):
+                 "db_connect_timeout", "db_statement_timeout_ms", "listing_cache_ttl"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DISCUSS_{name.upper()} must be positive")
     if not settings.akismet_api_url.startswith(("http://", "https://")):

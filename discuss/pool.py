@@ -68,7 +68,11 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
         flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
     args: Any = tuple(flat[name] for name in order) if order is not None else flat
     postgres = engine.dialect.name == "postgresql"
-    connection = engine.raw_connection()
+    driver_error = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+    except driver_error as error:  # the pool connects with the driver: same error as a query
+        raise sa.exc.OperationalError(sql, args, error) from error
     try:
         driver = connection.driver_connection
         if postgres:
@@ -86,6 +90,9 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
             cursor.close()
             if postgres:
                 driver.autocommit = False
+    except driver_error as error:
+        connection.invalidate(error)  # never hand a broken connection to the next request
+        raise sa.exc.OperationalError(sql, args, error) from error
     finally:
         connection.close()
 

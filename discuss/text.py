@@ -8,7 +8,7 @@ can ever reach a page, whatever the Markdown renderer does.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 from html.parser import HTMLParser
 
 import bleach
@@ -45,34 +45,50 @@ def _set_rel(attrs: dict, new: bool = False) -> dict | None:
     return attrs
 
 
-@lru_cache(maxsize=1)
+# bleach's Cleaner and Linker keep parser state between calls and are not thread-safe
+# (gunicorn's threaded workers render at the same time): each thread gets its own set.
+_local = threading.local()
+
+
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = getattr(_local, "markdown", None)
+    if md is not None:
+        return md
+    md = _local.markdown = MarkdownIt("commonmark",
+                                      {"html": False, "linkify": False, "typographer": False})
     md.disable(["heading", "lheading", "image", "html_block", "html_inline"])
     md.enable("strikethrough")
     return md
 
 
-@lru_cache(maxsize=1)
 def _cleaner() -> bleach.Cleaner:
-    return bleach.Cleaner(
-        tags=ALLOWED_TAGS,
-        attributes=_allowed_attribute,
-        protocols=ALLOWED_PROTOCOLS,
-        strip=True,
-        strip_comments=True,
-    )
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=_allowed_attribute,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+        )
+    return cleaner
 
 
-@lru_cache(maxsize=1)
 def _linker() -> Linker:
-    return Linker(callbacks=[_set_rel], parse_email=True)
+    linker = getattr(_local, "linker", None)
+    if linker is None:
+        linker = _local.linker = Linker(callbacks=[_set_rel], parse_email=True)
+    return linker
+
+
+def sanitize_html(html: str) -> str:
+    """Reduce HTML to the allowlist and turn bare URLs into safe links."""
+    return _linker().linkify(_cleaner().clean(html)).strip()
 
 
 def render_markdown(source: str) -> str:
     """Turn a comment's Markdown into sanitised HTML, ready to store and serve as is."""
-    html = _markdown().render(source.replace("\x00", "\ufffd"))
-    return _linker().linkify(_cleaner().clean(html)).strip()
+    return sanitize_html(_markdown().render(source.replace("\x00", "\ufffd")))
 
 
 def count_links(html: str) -> int:

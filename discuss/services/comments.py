@@ -9,6 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from discuss import observability
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
@@ -178,6 +179,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     approved = comment.status is CommentStatus.APPROVED
     record_change(thread.id, 1 if approved else 0)
     db.session.commit()
+    observability.record_comment(comment.status)
     public = CommentStatus.APPROVED if approved else CommentStatus.PENDING
     return Submitted(comment=comment, edit_token=make_edit_token(comment.id), public_status=public)
 
@@ -206,6 +208,14 @@ def _authorised(comment_id: int, token: str | None, *, for_change: bool) -> Comm
 def get_comment(comment_id: int, edit_token: str | None = None) -> Comment:
     """An approved comment, or any status for its author holding a live edit token."""
     return _authorised(comment_id, edit_token, for_change=False)
+
+
+def holds_live_token(comment: Comment, edit_token: str | None) -> bool:
+    """Whether the token is this comment's and its edit window is still open (author's view)."""
+    window = comment.thread.site.edit_window_seconds
+    return (edit_token is not None
+            and utcnow() - comment.created_at <= timedelta(seconds=window)
+            and edit_token_valid(edit_token, comment.id, max_age=window))
 
 
 def edit_comment(comment_id: int, edit_token: str | None, change: CommentChange) -> Comment:

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 from marshmallow import ValidationError
 
+from discuss import observability
 from discuss.models import CommentStatus, ModerationMode, Site, utcnow
 from discuss.spam.base import CheckContext, Submission, Verdict, VerdictKind, unsure
 from discuss.spam.registry import current_registry, site_facts
@@ -47,9 +48,14 @@ def combine(site: Site, verdicts: list[Verdict]) -> CommentStatus:
     return CommentStatus.APPROVED
 
 
-def _run_in_app(app: Flask, check: Any, submission: Submission, context: CheckContext) -> Any:
-    with app.app_context():
-        return check.check(submission, context)
+def _run_in_app(app: Flask, name: str, check: Any, submission: Submission,
+                context: CheckContext) -> Any:
+    started = time.perf_counter()
+    try:
+        with app.app_context():
+            return check.check(submission, context)
+    finally:
+        observability.record_spam_duration(name, time.perf_counter() - started)
 
 
 def _failed(name: str, trial: bool, reason: str) -> Verdict:
@@ -86,7 +92,8 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
             continue
         context = CheckContext(site=facts, options=options, data=registry.data_factory(site.id),
                                settings=settings, now=now, trial=trial)
-        future = registry.executor.submit(_run_in_app, app, loaded.check, submission, context)
+        future = registry.executor.submit(_run_in_app, app, name, loaded.check, submission,
+                                          context)
         slots.append((name, trial, future))
 
     timeout = settings.spam_check_timeout_ms / 1000
@@ -94,6 +101,7 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
     verdicts: list[Verdict] = []
     for name, trial, slot in slots:
         if isinstance(slot, Verdict):
+            observability.record_spam_verdict(name, "error")
             verdicts.append(slot)
             continue
         try:
@@ -103,20 +111,24 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
             log.warning("spam check %s on site %s timed out after %.1f s; holding",
                         name, site.slug, timeout)
             verdicts.append(_failed(name, trial, f"check timed out after {timeout:g} s"))
+            observability.record_spam_verdict(name, "error")
             continue
         except Exception as exc:  # isolation: a broken check holds the comment, never a 500
             log.error("spam check %s on site %s failed; holding", name, site.slug,
                       exc_info=exc)
             verdicts.append(_failed(name, trial, f"check failed: {_short(exc)}"))
+            observability.record_spam_verdict(name, "error")
             continue
         try:
             verdicts.append(replace(result, kind=VerdictKind(result.kind),
                                     score=round(float(result.score), 4),
                                     reason=str(result.reason)[:500],
                                     check=name, trial=trial))
+            observability.record_spam_verdict(name, verdicts[-1].kind)
         except (AttributeError, TypeError, ValueError):
             log.error("spam check %s returned %r, not a Verdict; holding", name, result)
             verdicts.append(_failed(name, trial, "check gave no verdict"))
+            observability.record_spam_verdict(name, "error")
     return verdicts
 
 

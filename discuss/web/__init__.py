@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from discuss import extensions
-from discuss.web import cors, errors
+from discuss.web import cors, errors, metrics, security
 from discuss.web.admin import blueprint as admin_blueprint
 from discuss.web.api import blueprint as api_blueprint
 from discuss.web.api.moderation import blueprint as moderation_blueprint
@@ -16,7 +16,8 @@ from discuss.web.pages import blueprint as pages_blueprint
 
 
 def register_web(app: Flask) -> None:
-    """Attach every blueprint, the CORS hooks and the error handlers."""
+    """Attach every blueprint, the CORS hooks, the error handlers and the response hooks."""
+    security.bound_url_integers(app)
     extensions.api.register_blueprint(api_blueprint)
     extensions.api.register_blueprint(moderation_blueprint)
     document_security(extensions.api)
@@ -26,3 +27,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(embed_blueprint)
     cors.register(app)
     errors.register(app)
+    metrics.register(app)
+    security.register(app)

@@ -6,11 +6,20 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, render_template_string, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    PendingRollbackError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from discuss import errors as domain
+from discuss import observability
 from discuss.extensions import db
 
 log = logging.getLogger(__name__)
@@ -27,8 +36,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
 }
 
 _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{{ title }}</title>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
-<h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p></body></html>"""
+<body><h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p></body></html>"""
 
 
 def wants_problem_json() -> bool:
@@ -131,12 +139,33 @@ def handle_domain_error(error: domain.DomainError) -> Response:
     return problem(status, error.detail, errors)
 
 
-def handle_database_error(error: DBAPIError) -> Response:
+def _discard_session() -> None:
+    """Forget the request's session even when its connection died under it."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        log.warning("database connection lost while closing the session")
+        try:
+            db.session.remove()
+        except SQLAlchemyError:
+            db.session.registry.clear()
+
+
+def release_session(_error: BaseException | None = None) -> None:
+    """Teardown that never turns an answered request into a 500 because the database left."""
+    _discard_session()
+
+
+def handle_database_error(error: DBAPIError | PoolTimeout | PendingRollbackError) -> Response:
     """A lost database is the server's trouble, told as 503 so clients retry."""
-    db.session.rollback()
+    _discard_session()
     if isinstance(error, IntegrityError):
         return problem(409, "The request conflicts with the current state; try again.")
+    if isinstance(error, DataError):
+        log.warning("value refused by the database: %s", error.orig.__class__.__name__)
+        return problem(400, "A value in the request is out of range.")
     log.warning("database unavailable: %s", error.__class__.__name__)
+    observability.record_database_unavailable()
     return problem(503, "The database is not reachable right now; try again shortly.",
                    headers={"Retry-After": "5"})
 
@@ -153,4 +182,9 @@ def register(app: Flask) -> None:
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeout, handle_database_error)
+    # An earlier statement of this request failed on a lost connection and was swallowed.
+    app.register_error_handler(PendingRollbackError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which would raise.
+    app.teardown_appcontext(release_session)

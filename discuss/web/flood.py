@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from discuss.extensions import limiter
 from discuss.services.site_checks import flood_rule_for
 from discuss.spam.checks.flood import FloodRule
+from discuss.web.errors import release_session
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def _rule() -> FloodRule | None:
             g.discuss_flood_rule = flood_rule_for(slug) if slug else None
         except SQLAlchemyError:  # the view will answer 503; the limiter must not see this
             log.warning("flood rule lookup failed; not limiting this request")
+            release_session()  # a fresh session for the view, not a half-failed transaction
             g.discuss_flood_rule = None
     return g.discuss_flood_rule
 

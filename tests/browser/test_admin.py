@@ -89,6 +89,14 @@ def status_of(app, comment_id: int) -> str:
         return db.session.get(Comment, comment_id).status.value
 
 
+def readme_screenshot(page, name: str) -> None:
+    """README pictures: taken every run; written to docs/ with DISCUSS_UPDATE_SCREENSHOTS=1."""
+    picture = page.screenshot(full_page=True)
+    assert picture.startswith(b"\x89PNG")
+    if os.environ.get("DISCUSS_UPDATE_SCREENSHOTS"):
+        (DOCS / name).write_bytes(picture)
+
+
 def row(page, comment_id: int):
     return page.locator(f"#c{comment_id}")
 
@@ -109,7 +117,7 @@ def test_held_comment_is_approved_and_published(app, page, moderator):
     assert "3 links, limit 2" in item.inner_text()
     assert "tomas@example.org" in item.inner_text()
     assert "The night ferry returns" in item.inner_text()
-    page.screenshot(path=str(DOCS / "admin-queue.png"), full_page=True)
+    readme_screenshot(page, "admin-queue.png")
 
     item.get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/admin/queue"))
@@ -139,7 +147,7 @@ def test_held_comment_is_approved_and_published(app, page, moderator):
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/admin/comments/\d+"))
     assert "Checked the timetable links" in page.inner_text("main")
-    page.screenshot(path=str(DOCS / "admin-comment.png"), full_page=True)
+    readme_screenshot(page, "admin-comment.png")
 
 
 def test_bulk_spam_three_comments_and_keyboard(app, page, moderator):

@@ -69,7 +69,7 @@ def get_comment(comment_id: int):
     """One comment: approved, or any status with its edit token."""
     token = bearer_token()
     comment = comment_service.get_comment(comment_id, token)
-    if token is None:
+    if not comment_service.holds_live_token(comment, token):  # none, or the window is over
         return listing.public_node(comment, comment.depth)
     return listing.own_node(comment)
 
