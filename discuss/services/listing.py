@@ -2,8 +2,8 @@
 
 Two indexed queries whatever the thread's size (one for the page of roots, one for every
 descendant of those roots); the tree is assembled in one pass in Python. The API reads
-through ``read_listing``: one query finds the thread's state, which answers a conditional
-request (304) or a cached first page without touching a comment row.
+through ``cached_listing.read_listing``, which answers a conditional request (304) or a
+cached first page without touching a comment row.
 """
 
 from __future__ import annotations
@@ -14,19 +14,17 @@ import enum
 import functools
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from discuss.cache import listing_cache, listing_key
-from discuss.errors import BadRequest, NotFound
+from discuss.errors import BadRequest
 from discuss.extensions import db
-from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
-from discuss.pool import fetch_all, fetch_one
+from discuss.models import Comment, CommentStatus, Site, Thread
+from discuss.pool import fetch_all
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -142,7 +140,8 @@ def _encode_cursor(sort: SortOrder, comment: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
+def decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
+    """The position a cursor points after; BadRequest for anything we did not issue."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, key, last_id = json.loads(raw)
@@ -160,13 +159,14 @@ def _decode_cursor(sort: SortOrder, cursor: str) -> tuple[object, int]:
         raise BadRequest("The cursor is not valid for this listing.") from None
 
 
-def _born(created_at: datetime | None) -> str:
+def birth_stamp(created_at: datetime | None) -> str:
     """A thread's birth stamp: tells apart threads that reuse a deleted one's id."""
     return f"{created_at.timestamp():.6f}" if created_at else ""
 
 
-def _tag(site_id: int, settings_version: int, thread_id: int | None, version: int, born: str,
-         closed: bool, sort: SortOrder, limit: int, cursor: str) -> str:
+def state_tag(site_id: int, settings_version: int, thread_id: int | None, version: int,
+              born: str, closed: bool, sort: SortOrder, limit: int, cursor: str) -> str:
+    """The page's tag from the site's and thread's state (``page_tag`` for loaded rows)."""
     state = f"{thread_id}.{version}.{born}.{int(closed)}" if thread_id is not None else "none"
     raw = f"{site_id}.{settings_version}|{state}|{sort.value}|{limit}|{cursor}"
     return hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
@@ -175,9 +175,9 @@ def _tag(site_id: int, settings_version: int, thread_id: int | None, version: in
 def page_tag(site: Site, thread: Thread | None, sort: SortOrder, limit: int, cursor: str) -> str:
     """A tag that changes whenever anything visible on this page may have changed."""
     if thread is None:
-        return _tag(site.id, site.settings_version, None, 0, "", False, sort, limit, cursor)
-    return _tag(site.id, site.settings_version, thread.id, thread.version,
-                _born(thread.created_at), thread.is_closed(), sort, limit, cursor)
+        return state_tag(site.id, site.settings_version, None, 0, "", False, sort, limit, cursor)
+    return state_tag(site.id, site.settings_version, thread.id, thread.version,
+                     birth_stamp(thread.created_at), thread.is_closed(), sort, limit, cursor)
 
 
 # Only what a reader sees: selecting columns instead of whole entities keeps reads lean.
@@ -304,7 +304,7 @@ def _driver_rows(statement: sa.Select, params: dict[str, Any]) -> list[_Row]:
     ]
 
 
-def _page_comments(
+def page_comments(
     reader: Any, thread_id: int, max_depth: int, sort: SortOrder, limit: int, cursor: str | None
 ) -> tuple[list[CommentNode], str | None]:
     """The page's trees and the cursor of the next page: two queries.
@@ -313,7 +313,7 @@ def _page_comments(
     """
     params: dict[str, Any] = {"thread_id": thread_id, "page_size": limit + 1}
     if cursor:
-        params["cursor_key"], params["cursor_id"] = _decode_cursor(sort, cursor)
+        params["cursor_key"], params["cursor_id"] = decode_cursor(sort, cursor)
     statement = _roots_statement(sort, bool(cursor))
     roots = (_driver_rows(statement, params) if reader is None
              else reader.execute(statement, params).all())
@@ -344,132 +344,10 @@ def load_thread_page(
     if known_tag is not None and known_tag == tag:
         return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, not_modified=True)
     if cursor:
-        _decode_cursor(sort, cursor)
+        decode_cursor(sort, cursor)
     if thread is None:
         return ThreadPage(tag=tag, thread_key=thread_key)
-    comments, next_cursor = _page_comments(db.session, thread.id, site.max_depth, sort, limit,
+    comments, next_cursor = page_comments(db.session, thread.id, site.max_depth, sort, limit,
                                            cursor)
     return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, comments=comments,
                       next_cursor=next_cursor)
-
-
-@dataclass(frozen=True)
-class ListingBody:
-    """The API's answer to a listing: the serialised page, or 'not modified'."""
-
-    tag: str
-    body: bytes = b""
-    not_modified: bool = False
-
-
-# Built once: constructing a statement costs more than running it on the cached path.
-_THREAD_STATE = (
-    sa.select(
-        Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
-        Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title, Thread.locked,
-        Thread.comment_count, Thread.created_at,
-    )
-    .select_from(Site)
-    .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))
-    .where(Site.slug == sa.bindparam("slug"))
-)
-
-
-@dataclass(frozen=True)
-class _ThreadState:
-    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread."""
-
-    site_id: int
-    settings_version: int
-    max_depth: int
-    auto_close_days: int | None
-    thread_id: int | None
-    version: int | None
-    url: str | None
-    title: str | None
-    locked: bool
-    comment_count: int | None
-    created_at: datetime | None
-
-
-def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
-    """Site and thread facts in one query: enough for the tag, the cache key and the header."""
-    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key})
-    if row is None:
-        raise NotFound(f"No site named {site_slug!r}.")
-    values = list(row)
-    values[8] = bool(values[8])
-    created = values[10]
-    if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
-        created = datetime.fromisoformat(created)
-    if created is not None:
-        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-    values[10] = created
-    return _ThreadState(*values)
-
-
-def _is_closed(state: Any) -> bool:
-    """``Thread.is_closed`` on the columns of ``_thread_state``."""
-    if state.thread_id is None:
-        return False
-    if state.locked:
-        return True
-    days = state.auto_close_days
-    return bool(days) and utcnow() - state.created_at > timedelta(days=days)
-
-
-def read_listing(
-    site_slug: str,
-    thread_key: str,
-    render: Callable[[ThreadPage], bytes],
-    sort: SortOrder = SortOrder.OLDEST,
-    limit: int = 50,
-    cursor: str | None = None,
-    known_tag: str | None = None,
-) -> ListingBody:
-    """A page as the API serves it; the first page comes from the listing cache when it can.
-
-    One query answers a current tag (304) or a cached first page; a miss adds the two
-    comment queries, renders once with ``render`` and stores the bytes for the next reader.
-    The reads run without a transaction (no BEGIN/ROLLBACK round trips): the thread's
-    version is read first, so the comments read after it are at least as new as the key
-    they are cached under.
-    """
-    state = _thread_state(site_slug, thread_key)
-    closed = _is_closed(state)
-    born = _born(state.created_at)
-    tag = _tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
-               born, closed, sort, limit, cursor or "")
-    if known_tag is not None and known_tag == tag:
-        return ListingBody(tag=tag, not_modified=True)
-    if cursor:
-        _decode_cursor(sort, cursor)
-    key = None
-    if state.thread_id is not None and not cursor:
-        key = listing_key(state.site_id, state.settings_version, state.thread_id,
-                          state.version, born, sort.value, limit, closed)
-        cached = listing_cache().get(key)
-        if cached is not None:
-            return ListingBody(tag=tag, body=cached)
-    page = ThreadPage(tag=tag, thread_key=thread_key, info={
-        "key": thread_key,
-        "url": state.url,
-        "title": state.title,
-        "locked": closed,
-        "comment_count": state.comment_count or 0,
-    })
-    if state.thread_id is not None:
-        if cursor:  # later pages bind a cursor timestamp: SQLAlchemy converts it
-            with db.engine.connect() as connection:
-                reader = connection.execution_options(isolation_level="AUTOCOMMIT")
-                page.comments, page.next_cursor = _page_comments(
-                    reader, state.thread_id, state.max_depth, sort, limit, cursor
-                )
-        else:
-            page.comments, page.next_cursor = _page_comments(
-                None, state.thread_id, state.max_depth, sort, limit, None
-            )
-    body = render(page)
-    if key is not None:
-        listing_cache().set(key, body)
-    return ListingBody(tag=tag, body=body)

@@ -17,6 +17,7 @@ from discuss.schemas.comments import (
 )
 from discuss.services import comments as comment_service
 from discuss.services import listing, reactions
+from discuss.services.cached_listing import read_listing
 from discuss.web.api import blueprint as blp
 from discuss.web.api.render import listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
@@ -30,7 +31,7 @@ from discuss.web.flood import flood_limited
 @blp.alt_response(404, description="Unknown site.")
 def list_comments(args: dict):
     """One page of top-level comments, each with its whole reply tree."""
-    page = listing.read_listing(
+    page = read_listing(
         args["site"], args["thread"], listing_json, args["sort"], args["limit"], args["cursor"],
         known_tag=if_none_match(),
     )

@@ -1,0 +1,151 @@
+"""The API's listing: the first page of a thread from the listing cache when it can be.
+
+One query reads the site's and thread's state; it answers a conditional request (304) or a
+cached first page without touching a comment row. A miss reads the page (two more queries),
+renders it once and stores the bytes for the next reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from discuss.cache import listing_cache, listing_key
+from discuss.errors import NotFound
+from discuss.extensions import db
+from discuss.models import Site, Thread, utcnow
+from discuss.pool import fetch_one
+from discuss.services.listing import (
+    SortOrder,
+    ThreadPage,
+    birth_stamp,
+    decode_cursor,
+    page_comments,
+    state_tag,
+)
+
+
+@dataclass(frozen=True)
+class ListingBody:
+    """The API's answer to a listing: the serialised page, or 'not modified'."""
+
+    tag: str
+    body: bytes = b""
+    not_modified: bool = False
+
+
+# Built once: constructing a statement costs more than running it on the cached path.
+_THREAD_STATE = (
+    sa.select(
+        Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
+        Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title, Thread.locked,
+        Thread.comment_count, Thread.created_at,
+    )
+    .select_from(Site)
+    .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))
+    .where(Site.slug == sa.bindparam("slug"))
+)
+
+
+@dataclass(frozen=True)
+class _ThreadState:
+    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread."""
+
+    site_id: int
+    settings_version: int
+    max_depth: int
+    auto_close_days: int | None
+    thread_id: int | None
+    version: int | None
+    url: str | None
+    title: str | None
+    locked: bool
+    comment_count: int | None
+    created_at: datetime | None
+
+
+def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
+    """Site and thread facts in one query: enough for the tag, the cache key and the header."""
+    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key})
+    if row is None:
+        raise NotFound(f"No site named {site_slug!r}.")
+    values = list(row)
+    values[8] = bool(values[8])
+    created = values[10]
+    if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
+        created = datetime.fromisoformat(created)
+    if created is not None:
+        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    values[10] = created
+    return _ThreadState(*values)
+
+
+def _is_closed(state: Any) -> bool:
+    """``Thread.is_closed`` on the columns of ``_thread_state``."""
+    if state.thread_id is None:
+        return False
+    if state.locked:
+        return True
+    days = state.auto_close_days
+    return bool(days) and utcnow() - state.created_at > timedelta(days=days)
+
+
+def read_listing(
+    site_slug: str,
+    thread_key: str,
+    render: Callable[[ThreadPage], bytes],
+    sort: SortOrder = SortOrder.OLDEST,
+    limit: int = 50,
+    cursor: str | None = None,
+    known_tag: str | None = None,
+) -> ListingBody:
+    """A page as the API serves it; the first page comes from the listing cache when it can.
+
+    One query answers a current tag (304) or a cached first page; a miss adds the two
+    comment queries, renders once with ``render`` and stores the bytes for the next reader.
+    The reads run without a transaction (no BEGIN/ROLLBACK round trips): the thread's
+    version is read first, so the comments read after it are at least as new as the key
+    they are cached under.
+    """
+    state = _thread_state(site_slug, thread_key)
+    closed = _is_closed(state)
+    born = birth_stamp(state.created_at)
+    tag = state_tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
+               born, closed, sort, limit, cursor or "")
+    if known_tag is not None and known_tag == tag:
+        return ListingBody(tag=tag, not_modified=True)
+    if cursor:
+        decode_cursor(sort, cursor)
+    key = None
+    if state.thread_id is not None and not cursor:
+        key = listing_key(state.site_id, state.settings_version, state.thread_id,
+                          state.version, born, sort.value, limit, closed)
+        cached = listing_cache().get(key)
+        if cached is not None:
+            return ListingBody(tag=tag, body=cached)
+    page = ThreadPage(tag=tag, thread_key=thread_key, info={
+        "key": thread_key,
+        "url": state.url,
+        "title": state.title,
+        "locked": closed,
+        "comment_count": state.comment_count or 0,
+    })
+    if state.thread_id is not None:
+        if cursor:  # later pages bind a cursor timestamp: SQLAlchemy converts it
+            with db.engine.connect() as connection:
+                reader = connection.execution_options(isolation_level="AUTOCOMMIT")
+                page.comments, page.next_cursor = page_comments(
+                    reader, state.thread_id, state.max_depth, sort, limit, cursor
+                )
+        else:
+            page.comments, page.next_cursor = page_comments(
+                None, state.thread_id, state.max_depth, sort, limit, None
+            )
+    body = render(page)
+    if key is not None:
+        listing_cache().set(key, body)
+    return ListingBody(tag=tag, body=body)
