@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,10 @@ import pytest
 from discuss.extensions import db
 from discuss.models import Comment
 from discuss.services import accounts
+from tests.browser.widget_browser import require_chromium, shared_browser
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PASSWORD = "correct horse battery staple"
 LINKS = {"check": "links", "verdict": "unsure", "score": 0.6, "reason": "3 links, limit 2",
@@ -23,22 +22,10 @@ LINKS = {"check": "links", "verdict": "unsure", "score": 0.6, "reason": "3 links
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """One headless Chromium for the module (the system's build, never a download)."""
-    if not os.path.exists(CHROMIUM):
-        message = "Chromium is not available on this machine"
-        if os.environ.get("DISCUSS_TEST_REQUIRE_SERVICES"):
-            pytest.fail(f"{message}, and CI requires it")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
+def chromium() -> object:
+    """The suite's one headless Chromium (the system's build, never a download)."""
+    require_chromium()
+    return shared_browser()
 
 
 @pytest.fixture
