@@ -103,6 +103,19 @@ def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]
 
 
 @pytest.fixture
+def fresh_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    """A new app over emptied tables, ids counting from 1 again: for a test that must start
+    from the very same state many times (a stateful fuzzer replaying its examples)."""
+
+    def factory(**overrides: Any) -> Flask:
+        built = make_app(**overrides)
+        _empty_tables(built)
+        return built
+
+    return factory
+
+
+@pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 

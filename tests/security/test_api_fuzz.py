@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config._checks import NegativeDataRejectionConfig
 from schemathesis.generation.modes import GenerationMode
@@ -26,7 +26,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from discuss import create_app
+from discuss.extensions import db
 from discuss.services import accounts
+from discuss.services.sites import create_site
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
@@ -47,16 +49,27 @@ def _served_schema() -> Any:
 schema = _served_schema()
 
 
-@pytest.fixture
-def seeded(app, make_site, post_comment):
+def _seed(app: Any) -> Any:
     """A site and a thread with a reply, so steered cases reach real rows, and an API key
     for every site so the moderation operations get past authentication."""
-    make_site()
-    first = post_comment("First *comment* with a [link](https://example.org)").get_json()
-    post_comment("A reply", parent_id=first["comment"]["id"])
+    client = app.test_client()
     with app.app_context():
+        create_site("news", ("https://news.example",), "post", spam_checks=[])
         app.config["FUZZ_KEY"] = accounts.create_api_key(None)[1]
+    parent_id = None
+    for body in ("First *comment* with a [link](https://example.org)", "A reply"):
+        token = client.get("/api/v1/config?site=news&thread=article-1").get_json()["form_token"]
+        answer = client.post("/api/v1/comments", json={
+            "site": "news", "thread": "article-1", "body": body, "form_token": token,
+            "author_name": "Reader", "parent_id": parent_id})
+        assert answer.status_code == 201, answer.get_json()
+        parent_id = parent_id or answer.get_json()["comment"]["id"]
     return app
+
+
+@pytest.fixture
+def seeded(app):
+    return _seed(app)
 
 
 def _steer(case: Any, client: Any, paths: bool = True) -> None:
@@ -122,11 +135,19 @@ class Workflows(schema.as_state_machine()):
     it), steered at the live site: valid follow-ups act on the comment the scenario created
     last, with its edit token, as its author would."""
 
-    app: Any = None
+    new_app: Any = None
 
     def setup(self) -> None:
+        # Every example starts from the same rows, ids, limits and cache: the generator
+        # remembers which draws led where, and a database that moved on would mislead it.
+        self.app = _seed(self.new_app())
         self.client = self.app.test_client()
         self.edit_tokens: dict[int, str] = {}
+
+    def teardown(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
     def before_call(self, case: Any) -> None:
         _steer(case, self.client, paths=False)
@@ -163,10 +184,8 @@ class Workflows(schema.as_state_machine()):
         _problem_json(response, case)
 
 
-def test_api_workflows(seeded):
-    Workflows.app = seeded
-    # Generate only: the workflows act on a real database whose ids move on between examples,
-    # so replaying a prefix (shrinking) cannot reproduce the same draws; a failure still fails.
+def test_api_workflows(fresh_app):
+    Workflows.new_app = staticmethod(fresh_app)
     Workflows.run(settings=settings(max_examples=15, stateful_step_count=6, derandomize=True,
-                                    deadline=None, database=None, phases=[Phase.generate],
+                                    deadline=None, database=None,
                                     suppress_health_check=list(HealthCheck)))
