@@ -147,16 +147,15 @@ def _add_threads(conn: sa.Connection, site_id: int, threads: list[tuple[str, int
 
 def seed(database_url: str, scale: int = 0, benchmark: bool = True) -> dict[str, Any]:
     """Create the schema, the site, the benchmark threads and ``scale`` extra comments."""
-    from flask_migrate import upgrade
-
     from discuss.extensions import db
     from discuss.models import utcnow
+    from discuss.schema_migrations import upgrade_database
     from discuss.services.sites import create_site, find_site
 
     app = _app(database_url)
     started = time.monotonic()
+    upgrade_database(app)
     with app.app_context():
-        upgrade()
         site = find_site(dataset.SITE) or create_site(dataset.SITE, ["http://127.0.0.1"])
         site_id = site.id
         db.session.commit()

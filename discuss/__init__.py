@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,11 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss import cache
 from discuss.config import load_settings
-from discuss.extensions import api, csrf, db, limiter, login_manager, migrate
+from discuss.extensions import api, csrf, db, limiter, login_manager
 from discuss.logs import configure_logging
 from discuss.pool import ping_when_idle, tune_sqlite
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,7 +32,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             tune_sqlite(db.engine)
         else:
             ping_when_idle(db.engine)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
     limiter.init_app(app)
     from discuss.schemas.problem import ProblemSchema
     from discuss.web.api.openapi import ProblemResponses

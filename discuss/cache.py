@@ -21,7 +21,6 @@ import time
 from collections import OrderedDict
 from typing import Protocol
 
-import redis
 from flask import Flask, current_app
 
 from discuss import observability
@@ -112,6 +111,9 @@ class RedisCache:
         self.ttl = ttl
         self.fallback = fallback
         self.retry_after = retry_after
+        import redis  # only with DISCUSS_REDIS_URL: the client costs a worker about 7 MB
+
+        self._errors = (redis.RedisError, OSError)
         self._client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
@@ -133,7 +135,7 @@ class RedisCache:
             return self.fallback.get(key)
         try:
             value = self._client.get(key)
-        except (redis.RedisError, OSError) as error:
+        except self._errors as error:
             self._failed(error)
             return self.fallback.get(key)
         return value if isinstance(value, bytes) else None
@@ -145,7 +147,7 @@ class RedisCache:
             return
         try:
             self._client.set(key, value, ex=self.ttl)
-        except (redis.RedisError, OSError) as error:
+        except self._errors as error:
             self._failed(error)
             self.fallback.set(key, value)
 

@@ -185,8 +185,11 @@ def register_commands(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from discuss import create_app
+    from discuss.schema_migrations import enable_migrations
 
-    return create_app()
+    app = create_app()
+    enable_migrations(app)  # ``discuss db …``: only the command line carries the migrations
+    return app
 
 
 main = FlaskGroup(name="discuss", create_app=_create_app, help="discuss: comments for news sites")

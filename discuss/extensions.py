@@ -3,7 +3,6 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -11,7 +10,6 @@ from flask_wtf.csrf import CSRFProtect
 from discuss.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
 api = Api()
 login_manager = LoginManager()

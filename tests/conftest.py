@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from discuss import create_app
 from discuss.extensions import db
+from discuss.schema_migrations import upgrade_database
 
 PG_ADMIN_URL = os.environ.get("DISCUSS_TEST_PG_ADMIN", "postgresql://127.0.0.1:5432/test")
 
@@ -59,10 +60,8 @@ def database_url(
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'discuss.db'}"
     app = create_app({"database_url": url, "secret_key": "x" * 32,
                       "instance_path": str(tmp_path_factory.mktemp("instance"))})
+    upgrade_database(app)
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
         db.engine.dispose()
     yield url
 

@@ -14,10 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from flask_migrate import upgrade
 
 from discuss import create_app
 from discuss.extensions import db
+from discuss.schema_migrations import upgrade_database
 from discuss.services.sites import create_site
 from tests.reliability.faultkit import Server, wait_until
 
@@ -83,8 +83,8 @@ def test_postgresql_outage_gives_503_then_recovers_without_restart(throwaway_pos
     pg = throwaway_postgres
     app = create_app({"database_url": pg.url, "secret_key": "fault-test-" + "k" * 20,
                       "instance_path": str(tmp_path), "rate_limit_comments": "100000 per minute"})
+    upgrade_database(app)
     with app.app_context():
-        upgrade()
         create_site("news", ["https://news.example"], spam_checks=[])
     try:
         _outage_and_recovery(app, pg)

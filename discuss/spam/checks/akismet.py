@@ -2,8 +2,10 @@
 
 Requests go to ``api_url`` (default DISCUSS_AKISMET_API_URL, https://rest.akismet.com):
 the client's fixed address is rewritten by a small httpx transport, which is how tests
-point it at a stand-in server. Any failure (timeout, refused connection, HTTP error, an
-invalid key, an answer outside the protocol) holds the comment: never publish unchecked.
+point it at a stand-in server. The client libraries load with the first use of the check,
+so a site that does not use Akismet costs no memory for them. Any failure (timeout, refused
+connection, HTTP error, an invalid key, an answer outside the protocol) holds the comment:
+never publish unchecked.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import akismet
-import httpx
 from marshmallow import Schema, fields, validate
 
 from discuss.spam.base import CheckContext, Submission, Verdict, ham, spam, unsure
 from discuss.spam.options import Flag, Number
+
+if TYPE_CHECKING:
+    import akismet
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +47,6 @@ class AkismetOptions(Schema):
                    metadata={"description": "mark requests as tests (Akismet does not learn)"})
 
 
-class _BaseUrlTransport(httpx.BaseTransport):
-    """Sends the client's requests for rest.akismet.com to the configured base URL."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base = httpx.URL(base_url)
-        self.inner = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        path = self.base.path.rstrip("/") + request.url.path
-        request.url = request.url.copy_with(scheme=self.base.scheme, host=self.base.host,
-                                            port=self.base.port, path=path)
-        request.headers["Host"] = request.url.netloc.decode("ascii")
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 class AkismetCheck:
     """Asks Akismet (comment-check) and reports moderators' corrections (submit-spam/ham)."""
 
@@ -84,6 +69,10 @@ class AkismetCheck:
         return context.option("blog_url") or next(iter(context.site.origins), "")
 
     def _client(self, context: CheckContext) -> akismet.SyncClient:
+        import akismet
+
+        from discuss.spam.checks.akismet_client import new_client
+
         settings = context.settings
         key = context.option("key", settings.akismet_key)
         blog = self._blog(context)
@@ -95,13 +84,7 @@ class AkismetCheck:
         with self._lock:
             client = self._clients.get(ident)
             if client is None:
-                http = httpx.Client(
-                    transport=_BaseUrlTransport(base), timeout=timeout,
-                    headers={"User-Agent": f"discuss | {akismet.USER_AGENT}"},
-                )
-                client = akismet.SyncClient(config=akismet.Config(key=key, url=blog),
-                                            http_client=http)
-                self._clients[ident] = client
+                client = self._clients[ident] = new_client(key, blog, base, timeout)
             return client
 
     @staticmethod
@@ -125,6 +108,8 @@ class AkismetCheck:
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:
         """comment-check: 'true' is spam (with pro-tip 'discard': blatant), 'false' is ham."""
+        import akismet
+
         try:
             answer = self._client(context).comment_check(
                 submission.ip or "", **self._arguments(submission, context))

@@ -1,0 +1,39 @@
+"""A serving worker carries only what serving needs: schema migrations and the clients of
+services a site has not configured load where they are used, not in every worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+LOADED_ONLY_WHEN_USED = ("alembic", "flask_migrate", "mako", "redis", "httpx", "akismet")
+
+PROBE = """
+import json, sys
+from discuss import create_app
+app = create_app()
+answer = app.test_client().get("/healthz")
+assert answer.status_code == 200, answer.status_code
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def _loaded_by_a_worker(tmp_path, **env: str) -> set[str]:
+    environment = {**os.environ, "DISCUSS_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+                   "DISCUSS_SECRET_KEY": "s" * 32, "DISCUSS_INSTANCE_PATH": str(tmp_path),
+                   **env}
+    result = subprocess.run([sys.executable, "-c", PROBE], env=environment,
+                            capture_output=True, text=True, timeout=120, check=True)
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_a_serving_worker_leaves_unused_libraries_unloaded(tmp_path):
+    loaded = _loaded_by_a_worker(tmp_path)
+    assert "discuss" in loaded and "flask" in loaded
+    assert loaded.isdisjoint(LOADED_ONLY_WHEN_USED), loaded & set(LOADED_ONLY_WHEN_USED)
+
+
+def test_redis_client_loads_when_redis_is_configured(tmp_path, redis_url):
+    assert "redis" in _loaded_by_a_worker(tmp_path, DISCUSS_REDIS_URL=redis_url)
