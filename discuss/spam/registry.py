@@ -65,6 +65,11 @@ class LoadedCheck:
         return getattr(self.check, "Options", None)
 
     @property
+    def inline(self) -> bool:
+        """Whether the check runs in the request's thread instead of the pool."""
+        return getattr(self.check, "inline", False) is True
+
+    @property
     def learns(self) -> bool:
         """Whether the check wants moderators' decisions."""
         return callable(getattr(self.check, "feedback", None))

@@ -10,8 +10,10 @@ import pytest
 
 from discuss.extensions import db
 from discuss.models import Site
-from discuss.spam.registry import BUILT_IN
+from discuss.spam.registry import BUILT_IN, load_checks
 from tests.spam.spam_support import record
+
+LOADED = {name: loaded.check for name, loaded in load_checks().items()}
 
 # the smallest valid configuration of each built-in check
 CONFIG = {name: {} for name in BUILT_IN} | {"akismet": {"key": "k", "api_url": "http://127.0.0.1:9"}}
@@ -57,8 +59,12 @@ def test_every_builtin_check_that_raises_holds_with_reason(name, app, client,
     assert f"spam check {name} on site news failed" in caplog.text
 
 
-@pytest.mark.parametrize("name", BUILT_IN)
-def test_every_builtin_check_that_times_out_holds_with_reason(name, app, client,
+POOLED = [name for name in BUILT_IN if not getattr(LOADED[name], "inline", False)]
+INLINE = [name for name in BUILT_IN if name not in POOLED]
+
+
+@pytest.mark.parametrize("name", POOLED)
+def test_every_pooled_builtin_check_that_times_out_holds_with_reason(name, app, client,
                                                               stored, monkeypatch, caplog):
     _site(app, [{"name": name, "options": CONFIG[name]}])
     loaded = app.extensions["discuss.spam"].get(name)
@@ -79,6 +85,59 @@ def test_every_builtin_check_that_times_out_holds_with_reason(name, app, client,
     assert record(records, name)["verdict"] == "unsure"
     assert record(records, name)["reason"] == "check timed out after 0.3 s"
     assert f"spam check {name} on site news timed out" in caplog.text
+
+
+def test_the_default_checks_run_in_the_request_thread_and_others_in_the_pool(
+        app, client, stored, monkeypatch):
+    """Local, bounded checks skip the pool; a check that may wait (blocklist patterns,
+    network services, third-party code) keeps its thread and its time limit."""
+    from discuss.spam.registry import default_site_checks
+
+    assert {entry["name"] for entry in default_site_checks()} <= set(INLINE)
+    assert {"akismet", "blocklist", "bayes"} <= set(POOLED)
+    checks = [dict(entry, options={"min_seconds": 0}) if entry["name"] == "timing" else entry
+              for entry in default_site_checks()]  # a form sent at once is not a robot here
+    _site(app, [*checks, {"name": "blocklist", "options": {}}])
+    registry = app.extensions["discuss.spam"]
+    threads: dict[str, str] = {}
+    for name in ("honeypot", "links", "blocklist"):
+        original = registry.get(name).check.check
+
+        def watched(submission, context, name=name, original=original):
+            threads[name] = threading.current_thread().name
+            return original(submission, context)
+
+        monkeypatch.setattr(registry.get(name).check, "check", watched)
+    response = _post(client)
+    assert response.status_code == 201
+    assert threads["honeypot"] == threads["links"] == threading.current_thread().name
+    assert threads["blocklist"].startswith("spam-check")
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "approved"
+    assert [r["check"] for r in records] == [e["name"] for e in default_site_checks()] + [
+        "blocklist"]
+
+
+def test_inline_check_whose_query_fails_holds_and_the_comment_is_stored(
+        app, client, stored, monkeypatch):
+    """An inline check shares the request's transaction: its failed query must not take
+    the comment down with it (PostgreSQL refuses every statement after an error)."""
+    import sqlalchemy as sa
+
+    _site(app, [{"name": "duplicate", "options": {}}])
+    check = app.extensions["discuss.spam"].get("duplicate").check
+
+    def broken_query(submission, context):
+        db.session.execute(sa.text("SELECT no_such_column FROM no_such_table"))
+
+    monkeypatch.setattr(check, "check", broken_query)
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, "duplicate")["reason"].startswith("check failed: OperationalError"
+                                                            ) or record(records, "duplicate")[
+        "reason"].startswith("check failed: ProgrammingError")
 
 
 @pytest.mark.parametrize("name", [n for n in BUILT_IN if n not in ("honeypot", "first_time")])

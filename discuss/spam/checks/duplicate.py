@@ -29,6 +29,7 @@ class DuplicateCheck:
     """Marks a repeat of a recent comment in the same thread (whitespace and case ignored)."""
 
     name: ClassVar[str] = "duplicate"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
     Options = DuplicateOptions
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:

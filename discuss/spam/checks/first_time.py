@@ -11,6 +11,7 @@ class FirstTimeCheck:
     """Holds authors without an earlier approved comment (recognised by email)."""
 
     name: ClassVar[str] = "first_time"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:
         """Trust an email address once a moderator has let one of its comments through."""

@@ -69,6 +69,7 @@ class FloodCheck:
     """Refuses (429) more than N comments per address and time window."""
 
     name: ClassVar[str] = "flood"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
     Options = FloodOptions
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:

@@ -11,6 +11,7 @@ class HoneypotCheck:
     """Marks spam when the hidden 'website' field was filled."""
 
     name: ClassVar[str] = "honeypot"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:
         """Any text in the hidden field gives the robot away."""

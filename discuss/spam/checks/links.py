@@ -24,6 +24,7 @@ class LinksCheck:
     """Holds comments with too many links."""
 
     name: ClassVar[str] = "links"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
     Options = LinksOptions
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:

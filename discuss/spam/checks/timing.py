@@ -34,6 +34,7 @@ class TimingCheck:
     """Holds comments without a valid form token, or sent too soon or too late."""
 
     name: ClassVar[str] = "timing"
+    inline: ClassVar[bool] = True  # local and bounded: no thread hop
     Options = TimingOptions
 
     def check(self, submission: Submission, context: CheckContext) -> Verdict:
