@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             tune_sqlite(db.engine)
         else:
             ping_when_idle(db.engine)
+    # The limiter object outlives an app (tests build many): each starts from its own defaults.
+    limiter.limit_manager.set_default_limits([])
     limiter.init_app(app)
     from discuss.schemas.problem import ProblemSchema
     from discuss.web.api.openapi import ProblemResponses

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import CSRFError
 
@@ -15,6 +18,16 @@ from discuss.web.api.requests import bearer_token
 from discuss.web.errors import problem
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, minus the signer built for every request: a reader's
+    request carries no session cookie, and an empty session needs no signature checked."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class SessionUser(UserMixin):
@@ -66,6 +79,7 @@ def _csrf_refused(error: CSRFError) -> Response:
 
 def init_auth(app: Flask) -> None:
     """Sessions and CSRF for the admin and the moderation API."""
+    app.session_interface = CookieSessions()
     login_manager.user_loader(_load_user)
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please sign in to moderate."

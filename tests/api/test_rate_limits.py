@@ -1,0 +1,25 @@
+"""Reads skip the rate limiter unless the operator sets a limit for every request."""
+
+from __future__ import annotations
+
+
+def test_default_limit_applies_to_reads(make_app):
+    app = make_app(rate_limit_default="3 per minute")
+    client = app.test_client()
+    answers = [client.get("/api/v1/counts?site=news&thread=a").status_code for _ in range(4)]
+    assert answers[:3] != [429] * 3 and answers[3] == 429
+    refused = client.get("/api/v1/counts?site=news&thread=a")
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_without_a_default_limit_reads_are_never_limited(app, client, site):
+    answers = {client.get("/api/v1/counts?site=news&thread=a").status_code for _ in range(60)}
+    assert answers == {200}
+
+
+def test_writes_keep_their_limits_when_reads_skip_the_limiter(make_site, post_comment):
+    make_site(spam_checks=[{"name": "flood", "options": {}}])
+    answers = [post_comment(f"Comment number {n} on the article.").status_code
+               for n in range(6)]
+    assert answers == [201] * 5 + [429]  # DISCUSS_RATE_LIMIT_COMMENTS: 5 per minute
