@@ -29,6 +29,11 @@ class CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return  # nothing was read or written: no cookie, no Vary
+        super().save_session(app, session, response)
+
 
 class SessionUser(UserMixin):
     """The signed-in user as Flask-Login sees it: the account plus the actor it acts as."""

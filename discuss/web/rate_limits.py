@@ -2,25 +2,48 @@
 
 Every limit discuss sets is on a write (posting, signing in). Unless the operator sets a
 default limit for everything (``DISCUSS_RATE_LIMIT_DEFAULT``), reads skip the limiter's
-per-request work: resolving the limits of the endpoint costs a reader's request more than
-the rest of a cached answer.
+per-request hook: resolving and evaluating the limits of an endpoint costs a reader's
+request more than the rest of a cached answer does.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, request
+from flask_limiter import Limiter
 
 from discuss.extensions import limiter
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def reads_are_unlimited() -> bool:
-    """True (skip the limiter) for a read when no default limit applies to everything."""
-    return request.method in READ_METHODS and not current_app.config["DISCUSS"].rate_limit_default
+def _writes_only(check: Callable[[], Any]) -> Callable[[], Any]:
+    @wraps(check)
+    def check_writes() -> Any:
+        if request.method in READ_METHODS:
+            return None
+        return check()
+
+    return check_writes
+
+
+def _is_limiter_check(hook: Any) -> bool:
+    return (getattr(hook, "__self__", None) is limiter
+            and getattr(hook, "__func__", None) is Limiter._check_request_limit)
 
 
 def register(app: Flask) -> None:
-    """Put the read filter on the limiter (once per process: the limiter is shared)."""
-    if reads_are_unlimited not in limiter._request_filters:  # no public way to ask
-        limiter.request_filter(reads_are_unlimited)
+    """Let reads past the limiter's before-request hook when no default limit is set."""
+    if app.config["DISCUSS"].rate_limit_default:
+        return
+    hooks = app.before_request_funcs.setdefault(None, [])
+    app.before_request_funcs[None] = [_writes_only(h) if _is_limiter_check(h) else h
+                                      for h in hooks]
+
+
+def limits_reads(app: Flask) -> bool:
+    """Whether the limiter's hook still runs for every request, reads included."""
+    return any(_is_limiter_check(h) for h in app.before_request_funcs.get(None, []))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from discuss.web.rate_limits import limits_reads
+
 
 def test_default_limit_applies_to_reads(make_app):
     app = make_app(rate_limit_default="3 per minute")
@@ -16,6 +18,11 @@ def test_default_limit_applies_to_reads(make_app):
 def test_without_a_default_limit_reads_are_never_limited(app, client, site):
     answers = {client.get("/api/v1/counts?site=news&thread=a").status_code for _ in range(60)}
     assert answers == {200}
+    assert not limits_reads(app)  # the limiter's hook is not even consulted for reads
+
+
+def test_with_a_default_limit_every_request_passes_the_limiter(make_app):
+    assert limits_reads(make_app(rate_limit_default="600 per minute"))
 
 
 def test_writes_keep_their_limits_when_reads_skip_the_limiter(make_site, post_comment):
