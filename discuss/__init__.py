@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -15,11 +15,20 @@ from discuss.logs import configure_logging
 from discuss.pool import ping_when_idle, tune_sqlite
 
 
+class DiscussFlask(Flask):
+    """Flask without its per-call coroutine check: discuss registers no async view or hook
+    (``tests/test_architecture.py`` checks), and the check ran for each of the ~18 hooks and
+    views of every request."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` overrides settings by name (used by tests)."""
     settings = load_settings(config)
     configure_logging(settings.log_level, settings.log_json)
-    app = Flask(__name__, instance_path=settings.instance_path)
+    app = DiscussFlask(__name__, instance_path=settings.instance_path)
     app.config.update(settings.to_flask())
     app.json.sort_keys = False  # keep fields in the documented order
     if settings.trust_proxy_headers:

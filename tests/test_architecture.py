@@ -44,3 +44,21 @@ def test_nothing_imports_the_web_layer_from_below():
             if module and module.startswith("discuss.web"):
                 offenders.append(str(relative))
     assert offenders == []
+
+
+def test_no_view_or_hook_is_async(app):
+    """``DiscussFlask.ensure_sync`` skips Flask's coroutine check: it must stay true."""
+    import inspect
+    from itertools import chain
+
+    registered = chain(
+        app.view_functions.values(),
+        *app.before_request_funcs.values(), *app.after_request_funcs.values(),
+        *app.teardown_request_funcs.values(), app.teardown_appcontext_funcs,
+        *app.url_value_preprocessors.values(), *app.url_default_functions.values(),
+        [handler for codes in app.error_handler_spec.values()
+         for classes in codes.values() for handler in classes.values()],
+    )
+    functions = list(registered)
+    assert len(functions) > 50
+    assert [f for f in functions if inspect.iscoroutinefunction(f)] == []

@@ -30,8 +30,10 @@ class CookieSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if not session and not session.modified and not session.accessed:
-            return  # nothing was read or written: no cookie, no Vary
+        if not session and not session.modified:  # empty before and after: no cookie to set
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
         super().save_session(app, session, response)
 
 

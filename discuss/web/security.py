@@ -36,6 +36,8 @@ PAGE_POLICY = {
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
+COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
+DATA_HEADERS = [("Content-Security-Policy", DATA_POLICY), ("X-Frame-Options", "DENY")]
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -98,19 +100,20 @@ def _framable(policy: str) -> bool:
 def add_security_headers(response: Response) -> Response:
     """Set the headers on every response; a view that set its own policy keeps it."""
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    present = {name.lower() for name in headers.keys()}  # one pass, not a lookup per header
     if _is_html(response):
-        if "Content-Security-Policy" not in headers:
+        if "content-security-policy" not in present:
             headers["Content-Security-Policy"] = content_security_policy(_frame_ancestors())
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        wanted = [("Cross-Origin-Opener-Policy", "same-origin")]
         if not _framable(headers["Content-Security-Policy"]):
-            headers.setdefault("X-Frame-Options", "DENY")
+            wanted.append(("X-Frame-Options", "DENY"))
     else:
-        headers.setdefault("Content-Security-Policy", DATA_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted = DATA_HEADERS
+    for name, value in (*COMMON_HEADERS, *wanted):
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 
