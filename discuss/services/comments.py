@@ -178,6 +178,9 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     db.session.flush()
     approved = comment.status is CommentStatus.APPROVED
     record_change(thread.id, 1 if approved else 0)
+    # The answer shows only the columns just written: detached, the comment keeps them,
+    # where the commit would expire them and cost a SELECT to read them back.
+    db.session.expunge(comment)
     db.session.commit()
     observability.record_comment(comment.status)
     public = CommentStatus.APPROVED if approved else CommentStatus.PENDING

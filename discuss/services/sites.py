@@ -17,17 +17,34 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
-def get_site(slug: str) -> Site:
-    """The site with this slug, or NotFound."""
-    site = db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
-    if site is None:
-        raise NotFound(f"No site named {slug!r}.")
-    return site
+_SEEN = "discuss.sites_by_slug"
 
 
 def find_site(slug: str) -> Site | None:
-    """The site with this slug, if any."""
-    return db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    """The site with this slug, if any.
+
+    Within one transaction a site is read once: the rate limiter, CORS and the service of a
+    request all look the site up, and the session hands back its loaded row, as the query
+    would. After a commit or rollback (rows expired) the lookup goes to the database again.
+    """
+    seen = db.session.info.setdefault(_SEEN, {})
+    site = seen.get(slug)
+    if site is not None:
+        state = sa.inspect(site)
+        if state.persistent and not state.expired and site.slug == slug:
+            return site
+    site = db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    if site is not None:
+        seen[slug] = site
+    return site
+
+
+def get_site(slug: str) -> Site:
+    """The site with this slug, or NotFound."""
+    site = find_site(slug)
+    if site is None:
+        raise NotFound(f"No site named {slug!r}.")
+    return site
 
 
 def normalise_origins(origins: Iterable[str]) -> list[str]:

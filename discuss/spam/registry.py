@@ -7,6 +7,7 @@ with a message naming its package, so a broken install never reaches the first c
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -58,6 +59,7 @@ class LoadedCheck:
     check: Any
     package: str
     description: str = ""
+    _loaded_options: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def options_schema(self) -> type[Schema] | None:
@@ -75,7 +77,11 @@ class LoadedCheck:
         return callable(getattr(self.check, "feedback", None))
 
     def load_options(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Options with defaults filled in; raises ValidationError for unknown or bad ones."""
+        """Options with defaults filled in; raises ValidationError for unknown or bad ones.
+
+        Loaded options are remembered by their stored form: every comment loads the same
+        few, and a marshmallow load costs more than most checks do.
+        """
         schema_class = self.options_schema
         if schema_class is None:
             if raw:
@@ -83,7 +89,18 @@ class LoadedCheck:
             return {}
         if raw is not None and not isinstance(raw, Mapping):
             raise ValidationError(["Options must be an object."])
-        return schema_class(unknown=RAISE).load(dict(raw or {}))
+        try:
+            key = json.dumps(raw or {}, sort_keys=True)
+        except (TypeError, ValueError):
+            key = None
+        loaded = self._loaded_options.get(key) if key is not None else None
+        if loaded is None:
+            loaded = schema_class(unknown=RAISE).load(dict(raw or {}))
+            if key is not None:
+                if len(self._loaded_options) >= 256:
+                    self._loaded_options.clear()
+                self._loaded_options[key] = loaded
+        return dict(loaded)  # checks read their options; a fresh dict keeps them apart
 
     def store_options(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The options as given (validated, JSON-ready); defaults stay implicit."""
