@@ -41,6 +41,9 @@ def test_demo_seeds_a_readable_thread_once(app, client):
 
 
 def test_command_group_lists_the_commands(app):
+    from discuss.schema_migrations import enable_migrations
+
+    enable_migrations(app)  # as the command's own app factory does
     result = app.test_cli_runner().invoke(main, ["--help"])
     assert result.exit_code == 0
     for command in ("db", "sites", "demo", "run"):

@@ -43,28 +43,39 @@ def _active(now: datetime):
     return sa.or_(Ban.expires_at.is_(None), Ban.expires_at > now)
 
 
+# Built once (every comment asks): a NULL email or name parameter matches no ban.
+_CANDIDATES = (
+    sa.select(Ban.id, Ban.kind, Ban.value)
+    .where(
+        sa.or_(Ban.site_id == sa.bindparam("site_id"), Ban.site_id.is_(None)),
+        sa.or_(Ban.expires_at.is_(None), Ban.expires_at > sa.bindparam("now")),
+        sa.or_(
+            sa.and_(Ban.kind == BanKind.IP,
+                    sa.or_(Ban.value == sa.bindparam("ip"), Ban.value.contains("/"))),
+            sa.and_(Ban.kind == BanKind.EMAIL, Ban.value == sa.bindparam("email")),
+            sa.and_(Ban.kind == BanKind.NAME, Ban.value == sa.bindparam("name")),
+        ),
+    )
+    .order_by(Ban.id)
+)
+
+
 def find_ban(site: Site, email: str | None, name: str | None, ip: str | None) -> Ban | None:
     """The first unexpired ban (this site's or a global one) matching the author, if any."""
-    now = utcnow()
-    matches = [sa.and_(Ban.kind == BanKind.IP, sa.or_(Ban.value == (ip or ""),
-                                                      Ban.value.contains("/")))]
-    if email:
-        matches.append(sa.and_(Ban.kind == BanKind.EMAIL, Ban.value == email.strip().lower()))
-    if name and name.strip():
-        matches.append(sa.and_(Ban.kind == BanKind.NAME,
-                               Ban.value == " ".join(name.casefold().split())))
-    candidates = db.session.execute(
-        sa.select(Ban)
-        .where(sa.or_(Ban.site_id == site.id, Ban.site_id.is_(None)), _active(now),
-               sa.or_(*matches))
-        .order_by(Ban.id)
-    ).scalars()
+    candidates = db.session.execute(_CANDIDATES, {
+        "site_id": site.id,
+        "now": utcnow(),
+        "ip": ip or "",
+        "email": email.strip().lower() if email else None,
+        "name": " ".join(name.casefold().split()) if name and name.strip() else None,
+    }).all()
+    if not candidates:
+        return None
     address = _parse_ip(ip)
-    for ban in candidates:
-        if ban.kind is not BanKind.IP:
-            return ban
-        if address is not None and address in ipaddress.ip_network(ban.value, strict=False):
-            return ban
+    for ban_id, kind, value in candidates:
+        if kind is not BanKind.IP or (
+                address is not None and address in ipaddress.ip_network(value, strict=False)):
+            return db.session.get(Ban, ban_id)
     return None
 
 

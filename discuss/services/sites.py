@@ -18,6 +18,7 @@ ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
 _SEEN = "discuss.sites_by_slug"
+_BY_SLUG = sa.select(Site).where(Site.slug == sa.bindparam("slug"))
 
 
 def find_site(slug: str) -> Site | None:
@@ -33,7 +34,7 @@ def find_site(slug: str) -> Site | None:
         state = sa.inspect(site)
         if state.persistent and not state.expired and site.slug == slug:
             return site
-    site = db.session.execute(sa.select(Site).where(Site.slug == slug)).scalar_one_or_none()
+    site = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if site is not None:
         seen[slug] = site
     return site

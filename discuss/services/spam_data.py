@@ -17,6 +17,16 @@ from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, SpamToken
 
 _CHUNK = 100
+_SAME_BODY = (  # built once: every comment of a site with the duplicate check runs it
+    sa.select(sa.func.count())
+    .select_from(Comment)
+    .where(
+        Comment.thread_id == sa.bindparam("thread_id"),
+        Comment.body_hash == sa.bindparam("body_hash"),
+        Comment.created_at >= sa.bindparam("since"),
+        Comment.status != CommentStatus.DELETED,
+    )
+)
 
 
 class SqlCheckData:
@@ -28,14 +38,7 @@ class SqlCheckData:
     def count_same_body(self, thread_id: int, body_hash: str, since: datetime) -> int:
         """Comments of the thread with this body hash since ``since`` (deleted ones aside)."""
         return db.session.execute(
-            sa.select(sa.func.count())
-            .select_from(Comment)
-            .where(
-                Comment.thread_id == thread_id,
-                Comment.body_hash == body_hash,
-                Comment.created_at >= since,
-                Comment.status != CommentStatus.DELETED,
-            )
+            _SAME_BODY, {"thread_id": thread_id, "body_hash": body_hash, "since": since}
         ).scalar_one()
 
     def feature_counts(self, namespace: str, features: list[str]) -> dict[str, tuple[int, int]]:

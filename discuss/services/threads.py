@@ -8,12 +8,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from discuss.extensions import db
 from discuss.models import Site, Thread, utcnow
 
+# Statements of the posting path, built once: building one costs more than running it.
+_BY_KEY = sa.select(Thread).where(Thread.site_id == sa.bindparam("site_id"),
+                                  Thread.key == sa.bindparam("key"))
+_THREADS = Thread.__table__
+_BUMP = (
+    sa.update(_THREADS)
+    .where(_THREADS.c.id == sa.bindparam("changed_id"))
+    .values(version=_THREADS.c.version + 1,
+            comment_count=_THREADS.c.comment_count + sa.bindparam("delta", type_=sa.Integer))
+)
+
 
 def find_thread(site: Site, key: str) -> Thread | None:
     """The thread of this article, if it has one yet."""
-    return db.session.execute(
-        sa.select(Thread).where(Thread.site_id == site.id, Thread.key == key)
-    ).scalar_one_or_none()
+    return db.session.execute(_BY_KEY, {"site_id": site.id, "key": key}).scalar_one_or_none()
 
 
 def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:
@@ -38,9 +47,7 @@ def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> T
 
 def record_change(thread_id: int, approved_delta: int = 0) -> None:
     """Bump the thread's version (its ETag) and adjust its approved count in SQL."""
-    db.session.execute(
-        sa.update(Thread)
-        .where(Thread.id == thread_id)
-        .values(version=Thread.version + 1, comment_count=Thread.comment_count + approved_delta)
-        .execution_options(synchronize_session=False)
-    )
+    # Pending changes first, as the ORM's own UPDATE would (rows stay locked in one order);
+    # then plain SQL on the session's connection: loaded Thread objects are not updated.
+    db.session.flush()
+    db.session.connection().execute(_BUMP, {"changed_id": thread_id, "delta": approved_delta})
