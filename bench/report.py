@@ -91,6 +91,9 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            f"(2 workers, gthread, 4 threads each), pinned with `taskset` to CPU 0; `wrk` "
            f"(1 thread, {a['connections']} connections, keep-alive) runs pinned to CPU 1. "
            "PostgreSQL itself is not pinned.",
+           "- Every request carries `Origin: http://127.0.0.1`, the bench site's page, as a "
+           "browser sends with each call of the embedded widget; discuss then decides CORS "
+           "on every answer, as it does for real readers.",
            f"- Each cell: a {a['warmup']:g} s warm-up, then {a['runs']} rounds of "
            f"{a['duration']:g} s; within a round every target runs one after the other, so a "
            "ratio compares runs made seconds apart. Figures are medians over the rounds; "

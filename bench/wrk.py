@@ -43,9 +43,16 @@ def wrk_version() -> str:
     return (out.stdout + out.stderr).splitlines()[0].strip()
 
 
+# Every request comes as from the news site's article page, as the widget's do: a browser
+# sends the page's Origin with each cross-origin call, and the server decides on CORS.
+PAGE_ORIGIN = "http://127.0.0.1"
+
+
 def _script(load: Load) -> Path:
-    """The scenario's Lua with the reporting ``done`` appended."""
-    parts = [(LUA / f"{load.script}.lua").read_text()] if load.script else []
+    """The scenario's Lua, after the page's Origin, with the reporting ``done`` appended."""
+    parts = [f'wrk.headers["Origin"] = "{PAGE_ORIGIN}"']
+    if load.script:
+        parts.append((LUA / f"{load.script}.lua").read_text())
     parts.append((LUA / "report.lua").read_text())
     path = WORK / f"wrk-{load.script or 'get'}.lua"
     path.write_text("\n".join(parts))

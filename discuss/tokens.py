@@ -15,8 +15,17 @@ FORM_SALT = "discuss.form-token"
 EDIT_SALT = "discuss.edit-token"
 
 
+_SERIALIZERS = "discuss.token_serializers"
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    """The app's serializer for ``salt``, built once (it holds no state but its keys)."""
+    serializers = current_app.extensions.setdefault(_SERIALIZERS, {})
+    found = serializers.get(salt)
+    if found is None:
+        found = serializers[salt] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                                           salt=salt)
+    return found
 
 
 def _load(token: str, salt: str, max_age: int | None) -> tuple[Any, float] | None:

@@ -24,5 +24,6 @@ function request()
     'deserve a closer look before anyone draws conclusions."}',
     thread, token, counter, math.random(1, 1000000000))
   return wrk.format("POST", "/api/v1/comments",
-                    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip}, body)
+                    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip,
+                     ["Origin"] = wrk.headers["Origin"]}, body)
 end

@@ -15,5 +15,6 @@ function request()
     'number %d-%d. The figures in paragraph four deserve a closer look before anyone ' ..
     'draws conclusions."}', counter, math.random(1, 1000000000))
   return wrk.format("POST", "/new?uri=" .. thread,
-                    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip}, body)
+                    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip,
+                     ["Origin"] = wrk.headers["Origin"]}, body)
 end

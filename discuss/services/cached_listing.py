@@ -7,6 +7,7 @@ renders it once and stores the bytes for the next reader.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,14 +37,15 @@ class ListingBody:
     tag: str
     body: bytes = b""
     not_modified: bool = False
+    site_origins: tuple[str, ...] = ()  # read with the state: CORS needs no query of its own
 
 
 # Built once: constructing a statement costs more than running it on the cached path.
 _THREAD_STATE = (
     sa.select(
         Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
-        Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title, Thread.locked,
-        Thread.comment_count, Thread.created_at,
+        Site.origins, Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title,
+        Thread.locked, Thread.comment_count, Thread.created_at,
     )
     .select_from(Site)
     .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))
@@ -59,6 +61,7 @@ class _ThreadState:
     settings_version: int
     max_depth: int
     auto_close_days: int | None
+    origins: tuple[str, ...]
     thread_id: int | None
     version: int | None
     url: str | None
@@ -74,13 +77,17 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
     values = list(row)
-    values[8] = bool(values[8])
-    created = values[10]
+    origins = values[4]
+    if isinstance(origins, str):  # SQLite hands back the stored JSON text
+        origins = json.loads(origins)
+    values[4] = tuple(origins or ())
+    values[9] = bool(values[9])
+    created = values[11]
     if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
         created = datetime.fromisoformat(created)
     if created is not None:
         created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-    values[10] = created
+    values[11] = created
     return _ThreadState(*values)
 
 
@@ -117,7 +124,7 @@ def read_listing(
     tag = state_tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
                born, closed, sort, limit, cursor or "")
     if known_tag is not None and known_tag == tag:
-        return ListingBody(tag=tag, not_modified=True)
+        return ListingBody(tag=tag, not_modified=True, site_origins=state.origins)
     if cursor:
         decode_cursor(sort, cursor)
     key = None
@@ -126,7 +133,7 @@ def read_listing(
                           state.version, born, sort.value, limit, closed)
         cached = listing_cache().get(key)
         if cached is not None:
-            return ListingBody(tag=tag, body=cached)
+            return ListingBody(tag=tag, body=cached, site_origins=state.origins)
     page = ThreadPage(tag=tag, thread_key=thread_key, info={
         "key": thread_key,
         "url": state.url,
@@ -148,4 +155,4 @@ def read_listing(
     body = render(page)
     if key is not None:
         listing_cache().set(key, body)
-    return ListingBody(tag=tag, body=body)
+    return ListingBody(tag=tag, body=body, site_origins=state.origins)

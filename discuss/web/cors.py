@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from discuss.services.sites import find_site
@@ -56,14 +57,23 @@ def _site_slug() -> str | None:
     return None
 
 
+def known_site_origins(origins: tuple[str, ...]) -> None:
+    """A view that read the site anyway hands over its origins, sparing a read's CORS
+    decision its own query."""
+    g.discuss_site_origins = origins
+
+
 def origin_allowed(origin: str) -> bool:
     """Whether a browser page at ``origin`` may use the API of the site this request names."""
     origin = origin.rstrip("/").lower()
     if origin in own_origins():
         return True
-    slug = _site_slug()
-    site = find_site(slug) if slug else None
-    return site is not None and origin in {o.rstrip("/").lower() for o in site.origins}
+    origins = g.get("discuss_site_origins")
+    if origins is None:
+        slug = _site_slug()
+        site = find_site(slug) if slug else None
+        origins = site.origins if site is not None else ()
+    return origin in {o.rstrip("/").lower() for o in origins}
 
 
 def _refuse(origin: str) -> Response:
@@ -71,15 +81,22 @@ def _refuse(origin: str) -> Response:
 
 
 def before_request() -> Response | None:
-    """Answer preflights; refuse state changes from origins the site does not allow."""
+    """Answer preflights; refuse state changes from origins the site does not allow.
+
+    A read is never refused (the browser withholds the answer instead), so its decision
+    waits for ``after_request``, when the view may already know the site's origins.
+    """
     if not PUBLIC_PATH.match(request.path):
         return None
     origin = request.headers.get("Origin")
     if not origin:
         return None
+    preflight = request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+    if not preflight and request.method not in UNSAFE_METHODS:
+        return None
     allowed = origin_allowed(origin)
     g.cors_origin = origin if allowed else None
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+    if preflight:
         if not allowed:
             return _refuse(origin)
         response = Response(status=204)
@@ -87,16 +104,27 @@ def before_request() -> Response | None:
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
         response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
         return response
-    if not allowed and request.method in UNSAFE_METHODS:
+    if not allowed:
         return _refuse(origin)
     return None
+
+
+def _read_origin() -> str | None:
+    """The Origin of a read if the site allows it (decided here, after the view)."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return None
+    try:
+        return origin if origin_allowed(origin) else None
+    except SQLAlchemyError:  # the database is away: share nothing rather than fail the answer
+        return None
 
 
 def after_request(response: Response) -> Response:
     """Share the answer with an allowed origin; tell caches the answer depends on Origin."""
     if PUBLIC_PATH.match(request.path):
         response.vary.add("Origin")
-        origin = g.get("cors_origin")
+        origin = g.cors_origin if "cors_origin" in g else _read_origin()
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS

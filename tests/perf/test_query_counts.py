@@ -50,6 +50,20 @@ def test_cached_read_is_one_statement_and_no_comment_rows(app, client, small_and
         assert (status, count, comment_reads) == (200, 1, [])
 
 
+def test_a_widget_read_from_the_sites_page_is_one_statement_too(app, client, small_and_big):
+    """The widget's read carries the page's Origin: the CORS decision uses the origins the
+    listing's one statement already read, and a foreign page still gets nothing shared."""
+    client.get(listing("small"))
+    with QueryLog(app) as log:
+        allowed = client.get(listing("small"), headers={"Origin": "https://news.example"})
+    assert (allowed.status_code, log.count) == (200, 1)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    with QueryLog(app) as log:
+        foreign = client.get(listing("small"), headers={"Origin": "https://evil.example"})
+    assert (foreign.status_code, log.count) == (200, 1)
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
 def test_not_modified_answers_before_touching_comments(extra_app, small_and_big):
     uncached = extra_app(listing_cache_bytes=0)
     client = uncached.test_client()

@@ -21,6 +21,7 @@ from discuss.services.cached_listing import read_listing
 from discuss.web.api import blueprint as blp
 from discuss.web.api.render import listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
+from discuss.web.cors import known_site_origins
 from discuss.web.flood import flood_limited
 
 
@@ -35,6 +36,7 @@ def list_comments(args: dict):
         args["site"], args["thread"], listing_json, args["sort"], args["limit"], args["cursor"],
         known_tag=if_none_match(),
     )
+    known_site_origins(page.site_origins)
     headers = {"ETag": f'"{page.tag}"', "Cache-Control": "no-cache"}
     if page.not_modified:
         return Response(status=304, headers=headers)
