@@ -10,6 +10,7 @@ whole pool, so the service recovers by itself either way.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -95,6 +96,11 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
         raise sa.exc.OperationalError(sql, args, error) from error
     finally:
         connection.close()
+
+
+def json_column(value: Any) -> Any:
+    """A JSON column's value as ``fetch_all`` gives it: text on SQLite, parsed on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 _COMPILED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}

@@ -7,7 +7,6 @@ renders it once and stores the bytes for the next reader.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread, utcnow
-from discuss.pool import fetch_one
+from discuss.pool import fetch_one, json_column
 from discuss.services.listing import (
     SortOrder,
     ThreadPage,
@@ -77,10 +76,7 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
     values = list(row)
-    origins = values[4]
-    if isinstance(origins, str):  # SQLite hands back the stored JSON text
-        origins = json.loads(origins)
-    values[4] = tuple(origins or ())
+    values[4] = tuple(json_column(values[4]) or ())
     values[9] = bool(values[9])
     created = values[11]
     if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)

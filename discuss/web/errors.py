@@ -136,7 +136,10 @@ def handle_domain_error(error: domain.DomainError) -> Response:
         (code for kind, code in DOMAIN_STATUS.items() if isinstance(error, kind)), 400
     )
     errors = error.errors if isinstance(error, domain.Invalid) else None
-    return problem(status, error.detail, errors)
+    # RFC 9110: a 401 names the scheme to answer with (edit tokens and API keys are bearer
+    # tokens; the admin pages sign in with a form instead).
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 and wants_problem_json() else None
+    return problem(status, error.detail, errors, headers)
 
 
 def _discard_session() -> None:

@@ -82,6 +82,11 @@ def test_counts_for_twenty_threads_is_one_statement(app, client, site, bulk_thre
         response = client.get(f"/api/v1/counts?site=news{keys}")
     assert response.get_json()["counts"] == {f"article-{n}": n % 4 for n in range(20)}
     assert log.count == 1
+    with QueryLog(app) as log:  # as count.js asks from the site's listing page
+        response = client.get(f"/api/v1/counts?site=news{keys}",
+                              headers={"Origin": "https://news.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert log.count == 1
 
 
 def test_posting_costs_the_same_in_a_big_thread(app, client, small_and_big, form_token):

@@ -161,6 +161,8 @@ def test_access_matrix(app, client, make_site, post_comment, target, endpoint):
         assert response.status_code == status, (where, response.get_data(as_text=True))
         if status >= 400:
             assert response.mimetype == "application/problem+json", where
+            if status == 401:  # the client is told which credential to send
+                assert response.headers.get("WWW-Authenticate") == "Bearer", where
             assert scene.stored() == before, f"{where}: a refused request changed the comment"
         if endpoint == "GET comment" and status == 200:
             shows_source = "body" in response.get_json()

@@ -124,6 +124,8 @@ def test_moderation_access_matrix(app, make_site, post_comment, endpoint):
         status = expected(endpoint, credential)
         where = f"{endpoint} as {credential}"
         assert response.status_code == status, (where, response.get_json())
+        if status == 401:
+            assert response.headers.get("WWW-Authenticate") == "Bearer", where
         if status >= 400:
             assert response.mimetype == "application/problem+json", where
             assert staff.state(comment_id, ban_id) == before, f"{where} changed something"
@@ -155,4 +157,6 @@ def test_staff_credentials_do_not_open_the_author_endpoints(app, make_site, post
         before = staff.state(comment_id, ban_id)
         response = AUTHOR_ENDPOINTS[endpoint](client, comment_id, headers)
         assert response.status_code == status, (endpoint, credential, response.get_json())
+        if status == 401:
+            assert response.headers.get("WWW-Authenticate") == "Bearer", (endpoint, credential)
         assert staff.state(comment_id, ban_id) == before

@@ -14,6 +14,7 @@ from discuss.services import comments as comment_service
 from discuss.services.counts import count_comments
 from discuss.services.widget import widget_config
 from discuss.web.api import blueprint as blp
+from discuss.web.cors import known_site_origins
 
 
 @blp.route("/config", methods=["GET"])
@@ -31,7 +32,9 @@ def config(args: dict):
 @blp.alt_response(404, description="Unknown site.")
 def counts(args: dict):
     """Approved comments per thread, for up to 100 keys in one request."""
-    return {"counts": count_comments(args["site"], args["thread"])}
+    found = count_comments(args["site"], args["thread"])
+    known_site_origins(found.site_origins)
+    return {"counts": found.counts}
 
 
 @blp.route("/preview", methods=["POST"])
