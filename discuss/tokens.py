@@ -20,11 +20,11 @@ _SERIALIZERS = "discuss.token_serializers"
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     """The app's serializer for ``salt``, built once (it holds no state but its keys)."""
+    secret = current_app.config["SECRET_KEY"]
     serializers = current_app.extensions.setdefault(_SERIALIZERS, {})
-    found = serializers.get(salt)
+    found = serializers.get((secret, salt))
     if found is None:
-        found = serializers[salt] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
-                                                           salt=salt)
+        found = serializers[(secret, salt)] = URLSafeTimedSerializer(secret, salt=salt)
     return found
 
 

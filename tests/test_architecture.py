@@ -56,6 +56,7 @@ def test_no_view_or_hook_is_async(app):
         *app.before_request_funcs.values(), *app.after_request_funcs.values(),
         *app.teardown_request_funcs.values(), app.teardown_appcontext_funcs,
         *app.url_value_preprocessors.values(), *app.url_default_functions.values(),
+        *app.template_context_processors.values(),
         [handler for codes in app.error_handler_spec.values()
          for classes in codes.values() for handler in classes.values()],
     )

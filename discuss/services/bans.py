@@ -39,7 +39,7 @@ def normalise_value(kind: BanKind, value: str) -> str:
     return " ".join(value.casefold().split())
 
 
-def _active(now: datetime):
+def _active(now: datetime | sa.BindParameter) -> sa.ColumnElement[bool]:
     return sa.or_(Ban.expires_at.is_(None), Ban.expires_at > now)
 
 
@@ -48,7 +48,7 @@ _CANDIDATES = (
     sa.select(Ban.id, Ban.kind, Ban.value)
     .where(
         sa.or_(Ban.site_id == sa.bindparam("site_id"), Ban.site_id.is_(None)),
-        sa.or_(Ban.expires_at.is_(None), Ban.expires_at > sa.bindparam("now")),
+        _active(sa.bindparam("now")),
         sa.or_(
             sa.and_(Ban.kind == BanKind.IP,
                     sa.or_(Ban.value == sa.bindparam("ip"), Ban.value.contains("/"))),

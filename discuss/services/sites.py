@@ -32,7 +32,8 @@ def find_site(slug: str) -> Site | None:
     site = seen.get(slug)
     if site is not None:
         state = sa.inspect(site)
-        if state.persistent and not state.expired and site.slug == slug:
+        if (state.persistent and not state.expired and site not in db.session.deleted
+                and site.slug == slug):
             return site
     site = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if site is not None:

@@ -162,9 +162,10 @@ class CheckContext:
 class SpamCheck(Protocol):
     """A check: a name and ``check``; learning checks add ``feedback``.
 
-    A check may declare ``inline = True`` when it is local, quick and bounded (no network,
-    no patterns written by others): it then runs in the request's own thread and
-    transaction. Every other check runs in the pool, under the time limit.
+    A built-in check may declare ``inline = True`` when it is local, quick and bounded (no
+    network, no patterns written by others): it then runs in the request's own thread and
+    transaction, with no time limit. Every other check, third-party ones always, and any
+    check in trial mode, runs in the pool under the time limit.
     """
 
     name: ClassVar[str]

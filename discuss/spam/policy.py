@@ -112,7 +112,7 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
             continue
         context = CheckContext(site=facts, options=options, data=registry.data_factory(site.id),
                                settings=settings, now=now, trial=trial)
-        if loaded.inline:
+        if loaded.inline and not trial:  # a trial is an experiment: isolated, time-limited
             future = _run_here(name, loaded.check, submission, context)
         else:
             future = registry.executor.submit(_run_in_app, app, name, loaded.check, submission,
@@ -156,6 +156,10 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
 
 
 def decide(site: Site, submission: Submission) -> Decision:
-    """Run the site's checks and apply the policy."""
+    """Run the site's checks and apply the policy.
+
+    Call it before writing anything in the transaction: an inline check whose query fails
+    rolls the transaction back, so that the comment can still be stored (and held).
+    """
     verdicts = run_checks(site, submission)
     return Decision(status=combine(site, verdicts), verdicts=verdicts)

@@ -59,7 +59,8 @@ class LoadedCheck:
     check: Any
     package: str
     description: str = ""
-    _loaded_options: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _loaded_options: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
     @property
     def options_schema(self) -> type[Schema] | None:
@@ -68,8 +69,9 @@ class LoadedCheck:
 
     @property
     def inline(self) -> bool:
-        """Whether the check runs in the request's thread instead of the pool."""
-        return getattr(self.check, "inline", False) is True
+        """Whether the check runs in the request's thread instead of the pool: only built-in
+        checks that declare it; a third-party check always gets the pool and its time limit."""
+        return self.name in BUILT_IN and getattr(self.check, "inline", False) is True
 
     @property
     def learns(self) -> bool:

@@ -124,7 +124,12 @@ def after_request(response: Response) -> Response:
     """Share the answer with an allowed origin; tell caches the answer depends on Origin."""
     if PUBLIC_PATH.match(request.path):
         response.vary.add("Origin")
-        origin = g.cors_origin if "cors_origin" in g else _read_origin()
+        if "cors_origin" in g:
+            origin = g.cors_origin
+        elif response.status_code >= 500:  # the database may be away: do not ask it again
+            origin = None
+        else:
+            origin = _read_origin()
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS

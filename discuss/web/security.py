@@ -37,7 +37,7 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
-DATA_HEADERS = [("Content-Security-Policy", DATA_POLICY), ("X-Frame-Options", "DENY")]
+DATA_HEADERS = (("Content-Security-Policy", DATA_POLICY), ("X-Frame-Options", "DENY"))
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -104,9 +104,9 @@ def add_security_headers(response: Response) -> Response:
     if _is_html(response):
         if "content-security-policy" not in present:
             headers["Content-Security-Policy"] = content_security_policy(_frame_ancestors())
-        wanted = [("Cross-Origin-Opener-Policy", "same-origin")]
+        wanted: tuple[tuple[str, str], ...] = (("Cross-Origin-Opener-Policy", "same-origin"),)
         if not _framable(headers["Content-Security-Policy"]):
-            wanted.append(("X-Frame-Options", "DENY"))
+            wanted += (("X-Frame-Options", "DENY"),)
     else:
         wanted = DATA_HEADERS
     for name, value in (*COMMON_HEADERS, *wanted):

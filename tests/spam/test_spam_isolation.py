@@ -118,6 +118,35 @@ def test_the_default_checks_run_in_the_request_thread_and_others_in_the_pool(
         "blocklist"]
 
 
+def test_a_third_party_check_cannot_opt_out_of_the_time_limit(plugin_module, app, client,
+                                                              stored, monkeypatch):
+    """Only built-in checks may run inline: a plugin that claims to is still pooled."""
+    _site(app, [{"name": "faulty", "options": {"mode": "hang"}}])
+    monkeypatch.setattr(type(app.extensions["discuss.spam"].get("faulty").check), "inline",
+                        True, raising=False)
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert record(records, "faulty")["reason"] == "check timed out after 0.3 s"
+
+
+def test_a_check_on_trial_runs_in_the_pool_under_the_time_limit(app, client, stored,
+                                                                monkeypatch):
+    """A trial is an experiment: even an inline built-in is isolated while on trial."""
+    _site(app, [{"name": "links", "options": {}, "trial": True}])
+    release = threading.Event()
+    monkeypatch.setattr(app.extensions["discuss.spam"].get("links").check, "check",
+                        lambda submission, context: release.wait(10))
+    try:
+        response = _post(client)
+    finally:
+        release.set()
+    assert response.status_code == 201  # a trial never acts
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert (status, record(records, "links")["reason"]) == (
+        "approved", "check timed out after 0.3 s")
+
+
 def test_inline_check_whose_query_fails_holds_and_the_comment_is_stored(
         app, client, stored, monkeypatch):
     """An inline check shares the request's transaction: its failed query must not take
