@@ -234,11 +234,13 @@ def main() -> None:
     for backend, url in bench.database_urls.items():
         costs[backend] = {**cost.measure(url), **cost.measure(url, cache=False)}
         print(f"  CPU per request, {backend}: {costs[backend]}", flush=True)
-    scale_result = scale.compare(args.scale, args) if args.scale else None
     data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
             "cpu_us": costs,
-            "sizes": bench.sizes, "profiles": profiles, "scale": scale_result}
-    (Path(__file__).parent / "results.json").write_text(json.dumps(data, indent=1))
+            "sizes": bench.sizes, "profiles": profiles, "scale": None}
+    saved = Path(__file__).parent / "results.json"
+    saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
+    data["scale"] = scale.compare(args.scale, args) if args.scale else None
+    saved.write_text(json.dumps(data, indent=1))
     Path(args.output).write_text(report.render(data, SCENARIOS))
     print(f"wrote {args.output}", flush=True)
     print(report.summary(data, SCENARIOS))
