@@ -118,8 +118,9 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
         summary = summarise(raw)
         out[f"{scenario}@{target}"] = summary
         if raw.exists():
-            lines = sorted(raw.read_text().splitlines(),
-                           key=lambda ln: -int(ln.rpartition(" ")[2] or 0))
+            lines = sorted((ln for ln in raw.read_text().splitlines()  # py-spy notes aside
+                            if ln.rpartition(" ")[2].isdigit()),
+                           key=lambda ln: -int(ln.rpartition(" ")[2]))
             (PROFILES / f"{scenario}-{target}.collapsed").write_text("\n".join(lines[:80]))
         print(f"  profiled {scenario} on {target}: {summary['samples']} samples", flush=True)
     return out

@@ -226,6 +226,9 @@ def main() -> None:
         bench.start()
         results = bench.measure()
         rss = {name: server.worker_rss_mb() for name, server in bench.servers.items()}
+        saved = Path(__file__).parent / "results.json"
+        saved.write_text(json.dumps({"machine": facts, "args": vars(args), "results": results,
+                                     "rss_mb": rss, "sizes": bench.sizes}, indent=1))
         profiles = {} if args.no_profile else profile.hot_paths(bench, args)
     finally:
         bench.stop()
@@ -237,7 +240,6 @@ def main() -> None:
     data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
             "cpu_us": costs,
             "sizes": bench.sizes, "profiles": profiles, "scale": None}
-    saved = Path(__file__).parent / "results.json"
     saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
     data["scale"] = scale.compare(args.scale, args) if args.scale else None
     saved.write_text(json.dumps(data, indent=1))
