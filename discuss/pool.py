@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.engine import Engine
 
 IDLE_BEFORE_PING = 2.0  # seconds
@@ -103,7 +104,7 @@ def json_column(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-_COMPILED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+_COMPILED = "discuss.compiled_statements"  # the app's memo, in app.extensions
 
 
 def _compiled(
@@ -114,7 +115,8 @@ def _compiled(
     for the driver) of ``statement`` for the engine's dialect, with each expanding parameter
     rendered for its number of values."""
     key = (id(statement), engine.dialect.name, sizes)
-    found = _COMPILED.get(key)
+    memo = current_app.extensions.setdefault(_COMPILED, {})
+    found = memo.get(key)
     if found is None:
         placeholders: dict[str, Any] = dict.fromkeys(names)
         placeholders.update({name: [None] * size for name, size in sizes})
@@ -128,7 +130,7 @@ def _compiled(
                 continue
             processor = bind.type.bind_processor(engine.dialect)
             constants[bind_name] = processor(bind.value) if processor else bind.value
-        found = _COMPILED[key] = (str(compiled), order, constants)
+        found = memo[key] = (str(compiled), order, constants)
     return found
 
 
