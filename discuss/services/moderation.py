@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from discuss.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from discuss.extensions import db
@@ -145,6 +146,11 @@ def _send_feedback(outcomes: list[Outcome]) -> None:
             registry.send_feedback(site, comment, outcome.feedback)
         except Exception:  # noqa: BLE001  (third-party checks may fail in any way)
             log.exception("spam feedback failed for comment %s", comment.id)
+    try:
+        db.session.commit()  # what the checks learned, in a transaction of its own
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("what the spam checks learned could not be stored")
 
 
 def moderate_comment(actor: Actor, comment_id: int, action: ModerationAction | str,

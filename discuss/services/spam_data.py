@@ -56,11 +56,13 @@ class SqlCheckData:
             counts.update({token: (spam, ham) for token, spam, ham in rows})
         return counts
 
-    def learn(self, namespace: str, features: list[str], is_spam: bool) -> None:
-        """Add one decided document: +1 to its features and to ``""`` (in SQL, no read)."""
+    def learn(self, namespace: str, features: list[str], is_spam: bool,
+              weight: int = 1) -> None:
+        """Add one decided document: ``weight`` to its features and to ``""`` (in SQL, no
+        read); -1 takes back a document learned before."""
         insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
         tokens = sorted(set(features) | {""})  # a fixed order keeps concurrent writers apart
-        spam, ham = (1, 0) if is_spam else (0, 1)
+        spam, ham = (weight, 0) if is_spam else (0, weight)
         for start in range(0, len(tokens), _CHUNK):
             statement = insert(SpamToken).values([
                 {"site_id": self.site_id, "namespace": namespace, "token": token,

@@ -131,8 +131,9 @@ class CheckData(Protocol):
         """(spam, ham) counts of the known features, plus ``""`` for documents seen."""
         ...
 
-    def learn(self, namespace: str, features: list[str], is_spam: bool) -> None:
-        """Count one decided document and its features."""
+    def learn(self, namespace: str, features: list[str], is_spam: bool,
+              weight: int = 1) -> None:
+        """Count one decided document and its features (``weight=-1`` takes it back)."""
         ...
 
     def isolated(self) -> AbstractContextManager[None]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from marshmallow import RAISE, Schema, ValidationError
+from sqlalchemy.orm.attributes import flag_modified
 
 from discuss.config import ConfigError
 from discuss.errors import Invalid
@@ -331,6 +332,7 @@ def send_feedback(site: Site, comment: Comment, is_spam: bool) -> None:
     registry = current_registry()
     submission = submission_of(comment, site)
     records = {r.get("check"): r for r in (comment.checks or []) if isinstance(r, dict)}
+    taught = "spam" if is_spam else "ham"
     for entry in site.spam_checks or []:
         name = entry.get("name") if isinstance(entry, dict) else None
         loaded = registry.get(name) if isinstance(name, str) else None
@@ -342,3 +344,8 @@ def send_feedback(site: Site, comment: Comment, is_spam: bool) -> None:
                 loaded.check.feedback(submission, is_spam, context)
         except Exception:  # isolation: one check's trouble must not undo the decision
             log.exception("spam check %s: feedback on comment %s failed", name, comment.id)
+            continue
+        record = records.get(name)
+        if record is not None and record.get("taught") != taught:
+            record["taught"] = taught  # what this check was last told, for a reversal
+            flag_modified(comment, "checks")

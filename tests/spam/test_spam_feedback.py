@@ -41,3 +41,39 @@ def test_checks_not_enabled_learn_nothing(app, make_site, post_comment):
                       db.session.get(Comment, comment_id), True)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SpamToken)) == 0
+
+
+def _learned(app) -> list[tuple[str, int, int]]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            sa.select(SpamToken.token, SpamToken.spam, SpamToken.ham)
+            .where(SpamToken.token.in_(["", "casino"])).order_by(SpamToken.token))]
+
+
+def test_decisions_through_the_moderation_api_are_learned(app, client, make_site, post_comment):
+    """The decision is committed first, then the learning is committed on its own."""
+    from discuss.services import accounts
+
+    make_site(spam_checks=[{"name": "bayes"}])
+    with app.app_context():
+        key = accounts.create_api_key("news")[1]
+    comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
+    answer = client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": "spam"},
+                         headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 200, answer.get_json()
+    assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]
+
+
+def test_a_reversed_decision_moves_the_document_instead_of_counting_it_twice(
+        app, client, make_site, post_comment):
+    from discuss.services import accounts
+
+    make_site(spam_checks=[{"name": "bayes"}])
+    with app.app_context():
+        key = accounts.create_api_key("news")[1]
+    comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
+    headers = {"Authorization": f"Bearer {key}"}
+    for action in ("spam", "ham", "spam", "spam"):
+        client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": action},
+                    headers=headers)
+    assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]

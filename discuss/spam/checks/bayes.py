@@ -116,5 +116,12 @@ class BayesCheck:
         return ham(f"spam probability {score:.2f} < {threshold:g}", round(score, 4))
 
     def feedback(self, submission: Submission, is_spam: bool, context: CheckContext) -> None:
-        """Count the decided comment's features as spam or ham."""
-        context.data.learn(self.name, features(submission), is_spam)
+        """Count the decided comment's features as spam or ham; a reversed decision moves
+        the document to the other side instead of counting it twice."""
+        taught = (context.record or {}).get("taught")
+        if taught == ("spam" if is_spam else "ham"):
+            return
+        words = features(submission)
+        if taught in ("spam", "ham"):
+            context.data.learn(self.name, words, taught == "spam", weight=-1)
+        context.data.learn(self.name, words, is_spam)
