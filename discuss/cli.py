@@ -11,13 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
+from discuss.cli_errors import fail
 from discuss.errors import DomainError
 from discuss.services import demo, export, imports, privacy, sites
-
-
-def _fail(error: DomainError) -> None:
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in getattr(error, "errors", {}).items())
-    raise click.ClickException(f"{error.detail} {details}".strip())
 
 
 @click.group("sites", cls=AppGroup)
@@ -36,7 +32,7 @@ def create_site_command(slug: str, origins: tuple[str, ...], moderation: str,
     try:
         site = sites.create_site(slug, origins, moderation, name)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"created site {site.slug} ({site.moderation.value}-moderation)")
 
 
@@ -93,7 +89,7 @@ def import_command(source: str, file: Path, site_slug: str, thread_key: str,
                                      progress=bar.update, dry_run=dry_run)
     except DomainError as error:
         bar.close()
-        _fail(error)
+        fail(error)
     bar.close()
     for warning in report.warnings[:_SHOWN_WARNINGS]:
         click.echo(f"warning: {warning}", err=True)
@@ -132,7 +128,7 @@ def export_command(site_slug: str, output: Path | None) -> None:
         finally:
             partial.unlink(missing_ok=True)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     except OSError as error:
         raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from None
     click.echo(f"exported site {site_slug} to {output}", err=True)
@@ -162,7 +158,7 @@ def erase_command(email: str, delete_comments: bool) -> None:
     try:
         count = privacy.erase_person(email, delete_comments)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"erased personal data from {count} comment(s)")
 
 

@@ -7,14 +7,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from discuss.cli_errors import fail
 from discuss.errors import DomainError
 from discuss.models import Role
 from discuss.services import accounts
-
-
-def _fail(error: DomainError) -> None:
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in getattr(error, "errors", {}).items())
-    raise click.ClickException(f"{error.detail} {details}".strip())
 
 
 @click.group("users", cls=AppGroup)
@@ -42,7 +38,7 @@ def create_user_command(name: str, admin: bool, sites: tuple[str, ...],
         user = accounts.create_user(name, password, Role.ADMIN if admin else Role.MODERATOR,
                                     sites)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     scope = "all sites" if user.is_admin else ", ".join(s.slug for s in user.sites)
     click.echo(f"created {user.role.value} {user.name} ({scope})")
 
@@ -69,7 +65,7 @@ def create_key_command(site: str | None, label: str) -> None:
     try:
         key, secret = accounts.create_api_key(site, label)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(secret)
     click.echo(f"key {key.prefix}… for {key.scope if site else 'all sites'}; store it now, "
                "it cannot be shown again", err=True)
@@ -90,5 +86,5 @@ def revoke_key_command(key_id: int) -> None:
     try:
         key = accounts.revoke_api_key(accounts.SYSTEM, key_id)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"revoked {key.prefix}…")

@@ -8,14 +8,10 @@ from typing import Any
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from discuss.cli_errors import fail
 from discuss.errors import DomainError
 from discuss.services import site_checks
 from discuss.services.site_checks import ChecksChange
-
-
-def _fail(error: DomainError) -> None:
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in getattr(error, "errors", {}).items())
-    raise click.ClickException(f"{error.detail} {details}".strip())
 
 
 def _value(text: str) -> Any:
@@ -78,7 +74,7 @@ def checks_command(slug: str, enable: tuple[str, ...], trial: tuple[str, ...],
         entries = (site_checks.configure_site_checks(slug, change) if changing
                    else site_checks.site_checks(slug))
     except DomainError as error:
-        _fail(error)
+        fail(error)
     _show(entries)
 
 
@@ -106,7 +102,7 @@ def verify_command(slug: str) -> None:
     try:
         results = site_checks.verify_site_checks(slug)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     for name, ok, message in results:
         click.echo(f"{name}: {'ok' if ok else 'FAILED'}: {message}")
     if not all(ok for _, ok, _ in results):
