@@ -186,21 +186,27 @@ def test_a_held_lock_times_out_into_503_and_the_next_request_succeeds(
     assert voted.status_code == 200 and voted.get_json()["likes"] == 1
 
 
+def _terminate_session_connection(database_url: str) -> None:
+    """Have PostgreSQL end the server process behind the session's connection."""
+    import sqlalchemy as sa
+
+    pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
 def test_connection_lost_after_the_answer_is_ready_still_answers(backend, make_app,
                                                                  database_url):
     """The connection dies between the view's last query and the session's cleanup (as when
     PostgreSQL shuts down right after a commit): the finished answer must still go out."""
     if backend != "postgresql":
         pytest.skip("needs a server-side connection to terminate")
-    import sqlalchemy as sa
 
     app = make_app()
 
     @app.get("/__answer-then-lose-connection")
     def answer_then_lose_connection():
-        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        _terminate_session_connection(database_url)
         return {"answered": True}
 
     response = app.test_client().get("/__answer-then-lose-connection")
@@ -220,9 +226,7 @@ def test_a_swallowed_connection_loss_still_ends_in_503(backend, make_app, databa
 
     @app.get("/api/v1/__best-effort-then-query")
     def best_effort_then_query():
-        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        _terminate_session_connection(database_url)
         try:
             db.session.execute(sa.text("SELECT 1"))
         except SQLAlchemyError:
