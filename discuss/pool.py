@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -102,6 +103,15 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
 def json_column(value: Any) -> Any:
     """A JSON column's value as ``fetch_all`` gives it: text on SQLite, parsed on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def timestamp_column(value: Any) -> datetime | None:
+    """A timestamp as ``fetch_all`` gives it (SQLite: naive UTC text), as aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 _COMPILED = "discuss.compiled_statements"  # the app's memo, in app.extensions

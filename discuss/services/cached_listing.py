@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread, utcnow
-from discuss.pool import fetch_one, json_column
+from discuss.pool import fetch_one, json_column, timestamp_column
 from discuss.services.listing import (
     SortOrder,
     ThreadPage,
@@ -78,12 +78,7 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     values = list(row)
     values[4] = tuple(json_column(values[4]) or ())
     values[9] = bool(values[9])
-    created = values[11]
-    if isinstance(created, str):  # SQLite hands back the stored text (naive UTC)
-        created = datetime.fromisoformat(created)
-    if created is not None:
-        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-    values[11] = created
+    values[11] = timestamp_column(values[11])
     return _ThreadState(*values)
 
 

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from discuss.errors import BadRequest
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, Thread
-from discuss.pool import fetch_all
+from discuss.pool import fetch_all, timestamp_column
 from discuss.services.sites import get_site
 from discuss.services.threads import find_thread
 
@@ -286,20 +286,11 @@ class _Row(NamedTuple):
 _STATUSES = {status.value: status for status in CommentStatus}
 
 
-def _moment(value: Any) -> datetime | None:
-    """A timestamp as the driver gives it (SQLite: naive UTC text) as aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _driver_rows(statement: sa.Select, params: dict[str, Any]) -> list[_Row]:
     """Rows through ``fetch_all``: SQLAlchemy's per-row processing is most of a cold read."""
     return [
-        _Row(r[0], r[1], r[2], _STATUSES[r[3]], r[4], r[5], r[6], r[7], _moment(r[8]),
-             _moment(r[9]), r[10], r[11])
+        _Row(r[0], r[1], r[2], _STATUSES[r[3]], r[4], r[5], r[6], r[7], timestamp_column(r[8]),
+             timestamp_column(r[9]), r[10], r[11])
         for r in fetch_all(db.engine, statement, params)
     ]
 
