@@ -27,6 +27,7 @@ ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Authorization, If-None-Match"
 EXPOSE_HEADERS = "ETag, Retry-After"
 PREFLIGHT_MAX_AGE = 600
+_PUBLIC_ORIGIN = "discuss.public_origin"
 
 
 def _origin_of(url: str) -> str:
@@ -34,13 +35,11 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def own_origins() -> set[str]:
-    """Where the service itself is reached: the request's host, and the configured public URL."""
-    origins = {_origin_of(request.host_url)}
-    public_url = current_app.config["DISCUSS"].public_url
-    if public_url:
-        origins.add(_origin_of(public_url))
-    return origins
+def _is_own_origin(origin: str) -> bool:
+    """Whether ``origin`` is where the service itself is reached: the request's host (as the
+    browser spells it in Origin, so no IRI decoding), or the configured public URL."""
+    return (origin == f"{request.scheme}://{request.host}".lower()
+            or origin == current_app.extensions[_PUBLIC_ORIGIN])
 
 
 def _site_slug() -> str | None:
@@ -66,7 +65,7 @@ def known_site_origins(origins: tuple[str, ...]) -> None:
 def origin_allowed(origin: str) -> bool:
     """Whether a browser page at ``origin`` may use the API of the site this request names."""
     origin = origin.rstrip("/").lower()
-    if origin in own_origins():
+    if _is_own_origin(origin):
         return True
     origins = g.get("discuss_site_origins")
     if origins is None:
@@ -138,5 +137,7 @@ def after_request(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     """Install the CORS hooks on the app."""
+    public_url = app.config["DISCUSS"].public_url
+    app.extensions[_PUBLIC_ORIGIN] = _origin_of(public_url) if public_url else None
     app.before_request(before_request)
     app.after_request(after_request)

@@ -2,48 +2,68 @@
 
 Every limit discuss sets is on a write (posting, signing in). Unless the operator sets a
 default limit for everything (``DISCUSS_RATE_LIMIT_DEFAULT``), reads skip the limiter's
-per-request hook: resolving and evaluating the limits of an endpoint costs a reader's
+per-request hooks: resolving and evaluating the limits of an endpoint costs a reader's
 request more than the rest of a cached answer does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask, Response, request
 
 from discuss.extensions import limiter
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _writes_only(check: Callable[[], Any]) -> Callable[[], Any]:
-    @wraps(check)
-    def check_writes() -> Any:
+def _on_writes(hook: Callable[..., Any], on_read: Callable[..., Any]) -> Callable[..., Any]:
+    """``hook`` for writes; ``on_read`` (what the hook would amount to) for reads."""
+    @wraps(hook)
+    def on_writes(*args: Any) -> Any:
         if request.method in READ_METHODS:
-            return None
-        return check()
+            return on_read(*args)
+        return hook(*args)
 
-    return check_writes
+    return on_writes
 
 
-def _is_limiter_check(hook: Any) -> bool:
-    return (getattr(hook, "__self__", None) is limiter
-            and getattr(hook, "__func__", None) is Limiter._check_request_limit)
+def _skip() -> None:
+    return None
+
+
+def _keep_response(response: Response) -> Response:
+    return response
+
+
+def _ignore(_error: BaseException | None = None) -> None:
+    return None
+
+
+def _is_limiter_hook(hook: Any) -> bool:
+    """The limiter's hooks: bound methods of it, or (after-request) a partial over it."""
+    owner = hook.args[0] if isinstance(hook, partial) and hook.args else \
+        getattr(hook, "__self__", None)
+    return owner is limiter
 
 
 def register(app: Flask) -> None:
-    """Let reads past the limiter's before-request hook when no default limit is set."""
+    """Let reads past the limiter's hooks when no default limit is set: no read has a limit
+    of its own, so its hooks would find nothing to check, report or release."""
     if app.config["DISCUSS"].rate_limit_default:
         return
-    hooks = app.before_request_funcs.setdefault(None, [])
-    app.before_request_funcs[None] = [_writes_only(h) if _is_limiter_check(h) else h
-                                      for h in hooks]
+    for hooks, on_read in ((app.before_request_funcs, _skip),
+                           (app.after_request_funcs, _keep_response),
+                           (app.teardown_request_funcs, _ignore)):
+        app_hooks = hooks.setdefault(None, [])
+        hooks[None] = [_on_writes(h, on_read) if _is_limiter_hook(h) else h for h in app_hooks]
 
 
 def limits_reads(app: Flask) -> bool:
-    """Whether the limiter's hook still runs for every request, reads included."""
-    return any(_is_limiter_check(h) for h in app.before_request_funcs.get(None, []))
+    """Whether the limiter's hooks still run for every request, reads included."""
+    return any(_is_limiter_hook(h) for hooks in (app.before_request_funcs,
+                                                  app.after_request_funcs,
+                                                  app.teardown_request_funcs)
+               for h in hooks.get(None, []))
