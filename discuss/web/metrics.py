@@ -52,6 +52,8 @@ def _finish_request(response: Response) -> Response:
     method = request.method if request.method in _KNOWN_METHODS else "OTHER"
     endpoint = _endpoint_label()
     observability.record_request(endpoint, method, response.status_code, seconds)
+    if not access_log.isEnabledFor(logging.INFO):  # spare building the line's fields
+        return response
     access_log.info(
         "%s %s %s", method, request.path, response.status_code,
         extra={"method": method, "path": request.path, "endpoint": endpoint,

@@ -38,6 +38,8 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
 DATA_HEADERS = (("Content-Security-Policy", DATA_POLICY), ("X-Frame-Options", "DENY"))
+ALL_DATA_HEADERS = (*COMMON_HEADERS, *DATA_HEADERS)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -85,7 +87,7 @@ def content_security_policy(frame_ancestors: list[str]) -> str:
 
 
 def _is_html(response: Response) -> bool:
-    return (response.mimetype or "") in {"text/html", "application/xhtml+xml"}
+    return response.headers.get("Content-Type", "").startswith(HTML_TYPES)
 
 
 def _framable(policy: str) -> bool:
@@ -104,12 +106,13 @@ def add_security_headers(response: Response) -> Response:
     if _is_html(response):
         if "content-security-policy" not in present:
             headers["Content-Security-Policy"] = content_security_policy(_frame_ancestors())
-        wanted: tuple[tuple[str, str], ...] = (("Cross-Origin-Opener-Policy", "same-origin"),)
+        wanted: tuple[tuple[str, str], ...] = (*COMMON_HEADERS,
+                                               ("Cross-Origin-Opener-Policy", "same-origin"))
         if not _framable(headers["Content-Security-Policy"]):
             wanted += (("X-Frame-Options", "DENY"),)
     else:
-        wanted = DATA_HEADERS
-    for name, value in (*COMMON_HEADERS, *wanted):
+        wanted = ALL_DATA_HEADERS
+    for name, value in wanted:
         if name.lower() not in present:
             headers.add(name, value)
     if request.is_secure and "strict-transport-security" not in present:
