@@ -212,3 +212,51 @@ def test_back_link_only_to_the_sites_own_pages(client, make_site, post_comment):
     post_comment("Elsewhere", thread="article-2", thread_url="https://phish.example/login")
     html = client.get("/embed/thread?site=news&thread=article-2").get_data(as_text=True)
     assert "phish.example" not in html and "Back to the article" not in html
+
+
+ARTICLE = "https://news.example/2026/11/night-ferry-returns"
+LINKED = (f"{PAGE}&url=https%3A%2F%2Fnews.example%2F2026%2F11%2Fnight-ferry-returns"
+          "&title=Night+ferry+returns")
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_a_thread_first_commented_here_records_the_articles_address_and_title(client, site):
+    page = client.get(LINKED).get_data(as_text=True)
+    fields = hidden_fields(page)
+    assert fields["thread_url"] == ARTICLE and fields["thread_title"] == "Night ferry returns"
+    response = client.post("/embed/thread", data={
+        **fields, "body": "Posted without JavaScript.", "author_name": "", "author_email": "",
+        "author_url": "", "website": ""})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert parse_qs(urlsplit(location).query)["url"] == [ARTICLE]  # kept for the next page
+    with client.application.app_context():
+        thread = db.session.query(Thread).filter_by(key="article-1").one()
+        assert (thread.url, thread.title) == (ARTICLE, "Night ferry returns")
+    shown = client.get(location).get_data(as_text=True)
+    assert f'href="{ARTICLE}"' in shown  # the way back to the article
+    listing = client.get("/api/v1/comments?site=news&thread=article-1").get_json()
+    assert listing["thread"]["url"] == ARTICLE
+    assert listing["thread"]["title"] == "Night ferry returns"
+
+
+def test_a_bad_article_address_in_the_link_is_a_clear_error(client, site):
+    response = client.get(f"{PAGE}&url=javascript:alert(1)")
+    assert response.status_code == 400
+    assert "url" in response.get_data(as_text=True)
+
+
+def test_a_tampered_article_address_in_the_form_is_reported_and_nothing_is_stored(client, site):
+    fields = hidden_fields(client.get(LINKED).get_data(as_text=True))
+    response = client.post("/embed/thread", data={
+        **fields, "thread_url": "ftp://elsewhere.example/x", "body": "Kept text",
+        "author_name": "", "author_email": "", "author_url": "", "website": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "thread_url" in html and "http or https" in html
+    assert "Kept text" in html  # what the reader typed is not lost
+    with client.application.app_context():
+        assert db.session.query(Thread).filter_by(key="article-1").count() == 0

@@ -27,6 +27,9 @@ class ThreadPageQuery(Schema):
     posted = fields.Integer(load_default=None, **_ID)
     held = fields.Boolean(load_default=False)
     lang = Text(load_default=None, validate=validate.Length(max=16))
+    # The article's address and title, for a thread that its first comment creates here.
+    url = http_url(2048)
+    title = Text(load_default=None, validate=validate.Length(max=500))
 
 
 class CommentForm(Schema):
@@ -36,7 +39,7 @@ class CommentForm(Schema):
         unknown = RAISE
 
     OPTIONAL = ("parent_id", "author_name", "author_email", "author_url", "form_token",
-                "website", "sort", "lang", "cursor")
+                "website", "sort", "lang", "cursor", "thread_url", "thread_title")
 
     site = Text(required=True, validate=validate.Length(min=1, max=64))
     thread = Text(required=True, validate=validate.Length(min=1, max=THREAD_KEY_MAX))
@@ -50,6 +53,8 @@ class CommentForm(Schema):
     sort = fields.Enum(SortOrder, by_value=True, allow_none=True)
     cursor = Text(allow_none=True, validate=validate.Length(max=500))
     lang = Text(allow_none=True, validate=validate.Length(max=16))
+    thread_url = http_url(2048)
+    thread_title = Text(allow_none=True, validate=validate.Length(max=500))
 
     @pre_load
     def blank_is_absent(self, data: Any, **_: Any) -> Any:

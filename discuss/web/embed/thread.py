@@ -49,7 +49,8 @@ def _on_site(url: object, origins: list[str]) -> bool:
 def _page_url(query: dict[str, Any], **changes: Any) -> str:
     """This page's address with some parameters changed (None drops one)."""
     params = {"site": query["site"], "thread": query["thread"], "sort": query["sort"].value,
-              "cursor": query.get("cursor"), "lang": query.get("lang")}
+              "cursor": query.get("cursor"), "lang": query.get("lang"),
+              "url": query.get("url"), "title": query.get("title")}
     params.update(changes)
     if params["sort"] == listing.SortOrder.OLDEST.value:
         params["sort"] = None
@@ -87,10 +88,15 @@ def _query_from_form(raw: Any) -> dict[str, Any]:
     """The page parameters the form carried, checked like the query string."""
     wanted = {name: raw.get(name) for name in ("site", "thread", "sort", "cursor", "lang")}
     wanted["reply"] = raw.get("parent_id")
+    wanted["url"], wanted["title"] = raw.get("thread_url"), raw.get("thread_title")
     try:
         return ThreadPageQuery().load({k: v for k, v in wanted.items() if v})
-    except ValidationError:
-        raise BadRequest("The form does not say which thread it belongs to.") from None
+    except ValidationError as error:
+        if not set(error.messages) <= {"url", "title"}:
+            raise BadRequest("The form does not say which thread it belongs to.") from None
+    # Only the article's address or title is bad: the form's own check reports it.
+    return ThreadPageQuery().load({k: v for k, v in wanted.items()
+                                   if v and k not in ("url", "title")})
 
 
 @blueprint.get("/embed/thread")
