@@ -98,10 +98,10 @@ def _sites_by_slug(slugs: Iterable[str]) -> list[Site]:
     return found
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, field: str = "password") -> None:
     if not (MIN_PASSWORD <= len(password) <= MAX_PASSWORD):
         raise Invalid("The password is not acceptable.",
-                      {"password": [f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."]})
+                      {field: [f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters."]})
 
 
 def create_user(
@@ -177,6 +177,26 @@ def update_user(
     if role is not None or active is not None or password is not None:
         user.session_token = secrets.token_hex(16)  # signs out the user's other sessions
     audit.record(by, AuditAction.USER_UPDATE, note=f"{user.name}: {'; '.join(changes)}")
+    db.session.commit()
+    return user
+
+
+def change_own_password(by: Actor, current_password: str, new_password: str) -> User:
+    """A signed-in user replaces their own password, proving they know the current one (a
+    borrowed session alone must not be enough). Their other sessions are signed out."""
+    user = db.session.get(User, by.user_id) if by.user_id is not None else None
+    if user is None or not user.active:
+        raise Forbidden("Only a signed-in user can change their own password.")
+    if not check_password_hash(user.password_hash, current_password):
+        raise Invalid("The current password is wrong.",
+                      {"current_password": ["That is not your current password."]})
+    _check_password(new_password, "new_password")
+    if check_password_hash(user.password_hash, new_password):
+        raise Invalid("The new password is the current one.",
+                      {"new_password": ["Choose a password other than the current one."]})
+    user.password_hash = generate_password_hash(new_password)
+    user.session_token = secrets.token_hex(16)
+    audit.record(by, AuditAction.USER_UPDATE, note=f"{user.name}: own password changed")
     db.session.commit()
     return user
 

@@ -175,3 +175,77 @@ def test_password_change_signs_out_other_sessions(app, site, signed_in):
         accounts.update_user(accounts.SYSTEM, user.id, password="another long password")
     assert client.get("/admin/queue").status_code == 302
     sign_in(app.test_client(), "mod", "another long password")
+
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+def _change_password(client, current, new, repeat=None):
+    token = form_csrf(client.get("/admin/account").get_data(as_text=True))
+    return client.post("/admin/account", data={
+        "current_password": current, "new_password": new,
+        "repeat_password": new if repeat is None else repeat, "csrf_token": token})
+
+
+def test_a_moderator_changes_their_own_password(app, site, signed_in):
+    client, _ = signed_in("mod")
+    elsewhere = app.test_client()
+    sign_in(elsewhere, "mod")
+    page = client.get("/admin/queue").get_data(as_text=True)
+    assert 'href="/admin/account"' in page  # reached from every page, by the user's name
+    response = _change_password(client, PASSWORD, NEW_PASSWORD)
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Password changed" in shown
+    assert client.get("/admin/queue").status_code == 200  # this session carries on
+    assert elsewhere.get("/admin/queue").status_code == 302  # the other one is signed out
+    sign_in(app.test_client(), "mod", NEW_PASSWORD)
+    fresh = app.test_client()
+    token = form_csrf(fresh.get("/admin/login").get_data(as_text=True))
+    assert fresh.post("/admin/login", data={"name": "mod", "password": PASSWORD,
+                                            "csrf_token": token}).status_code == 401
+    admin, _ = signed_in("chief", "admin")
+    assert "mod: own password changed" in admin.get("/admin/audit").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("current, new, repeat, field, message", [
+    ("not my password", NEW_PASSWORD, None, "current_password",
+     "That is not your current password."),
+    (PASSWORD, "short", None, "new_password", "Use 10 to"),
+    (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "repeat_password",
+     "The two new passwords differ."),
+    (PASSWORD, PASSWORD, None, "new_password", "Choose a password other than the current one."),
+])
+def test_a_refused_password_change_says_why_beside_the_field(app, site, signed_in, current, new,
+                                                             repeat, field, message):
+    client, _ = signed_in("mod")
+    response = _change_password(client, current, new, repeat)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    block = html[html.index(f'name="{field}"'):]
+    assert message in block[:block.index("</div>")]  # beside the field it concerns
+    assert client.get("/admin/queue").status_code == 200  # still signed in
+    sign_in(app.test_client(), "mod", PASSWORD)  # the old password still works
+
+
+def test_the_password_change_needs_csrf_and_a_signed_in_user(app, site, signed_in):
+    client, _ = signed_in("mod")
+    response = client.post("/admin/account", data={
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
+        "repeat_password": NEW_PASSWORD})
+    assert response.status_code == 400
+    assert app.test_client().get("/admin/account").status_code == 302
+    sign_in(app.test_client(), "mod", PASSWORD)
+
+
+def test_guessing_the_current_password_is_throttled_like_a_login(make_app):
+    app = make_app(rate_limit_login="3 per minute")
+    with app.app_context():
+        from discuss.services import accounts
+
+        accounts.create_user("mod", PASSWORD, "admin")
+    client = app.test_client()
+    sign_in(client, "mod")
+    codes = [_change_password(client, f"guess {n} of many", NEW_PASSWORD).status_code
+             for n in range(4)]
+    assert codes == [422, 422, 422, 429]

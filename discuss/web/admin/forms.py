@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from discuss.models import BanKind, ModerationMode, Role
@@ -97,6 +97,21 @@ class UserEditForm(Form):
     password = PasswordField("New password (leave empty to keep)",
                              validators=[Optional(), Length(max=1024)],
                              render_kw={"autocomplete": "new-password"})
+
+
+class PasswordChangeForm(Form):
+    """A signed-in user's own new password."""
+
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired(), Length(max=1024)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
+                                 description="At least 10 characters.",
+                                 render_kw={"autocomplete": "new-password"})
+    repeat_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"})
 
 
 class SettingsForm(Form):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import login_user
 from marshmallow import ValidationError
 
 from discuss.errors import DomainError, Invalid
+from discuss.extensions import limiter
 from discuss.schemas.moderation import AuditQuery
 from discuss.services import accounts, audit
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint
-from discuss.web.admin.forms import KeyForm, UserEditForm, UserForm, choices
+from discuss.web.admin.forms import KeyForm, PasswordChangeForm, UserEditForm, UserForm, choices
+from discuss.web.admin.session_views import login_limit
 from discuss.web.admin.site_views import _show_errors
+from discuss.web.auth import SessionUser
 
 
 def _site_choices() -> list[tuple[str, str]]:
@@ -65,6 +69,27 @@ def user_edit(user_id: int):
             return redirect(url_for("admin.users"))
     status = 422 if form.errors else 200
     return render_template("admin/user_edit.html", form=form, user=user), status
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])  # guessing the current password is a login
+def account():
+    """The signed-in user's own password."""
+    form = PasswordChangeForm()
+    if request.method == "POST" and form.validate():
+        try:
+            user = accounts.change_own_password(actor(), form.current_password.data,
+                                                form.new_password.data)
+        except Invalid as error:
+            _show_errors(form, error)
+        else:
+            session.clear()  # a fresh session for the new password; the others are signed out
+            session.permanent = True
+            login_user(SessionUser(user))
+            flash("Password changed. Your other sessions are signed out.", "success")
+            return redirect(url_for("admin.account"))
+    status = 422 if form.errors else 200
+    return render_template("admin/account.html", form=form), status
 
 
 @blueprint.route("/keys", methods=["GET", "POST"])

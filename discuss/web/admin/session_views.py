@@ -12,7 +12,8 @@ from discuss.web.admin.forms import LoginForm
 from discuss.web.auth import SessionUser
 
 
-def _login_limit() -> str:
+def login_limit() -> str:
+    """How often one client may try a password (signing in, or proving it)."""
     return current_app.config["DISCUSS"].rate_limit_login
 
 
@@ -21,8 +22,8 @@ def _login_name() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_name)
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=_login_name)
 def login():
     """The sign-in form."""
     if current_user.is_authenticated:
