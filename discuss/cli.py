@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.cli_errors import fail
 from discuss.errors import DomainError
-from discuss.services import demo, export, imports, privacy, sites
+from discuss.services import accounts, audit, audit_export, demo, export, imports, privacy, sites
 
 
 @click.group("sites", cls=AppGroup)
@@ -113,12 +115,18 @@ def import_command(source: str, file: Path, site_slug: str, thread_key: str,
 @with_appcontext
 def export_command(site_slug: str, output: Path | None) -> None:
     """Write a site's full backup as JSON (personal data included: keep it safe)."""
-    chunks = export.export_site(site_slug)
+    if _write_chunks(export.export_site(site_slug), output):
+        click.echo(f"exported site {site_slug} to {output}", err=True)
+
+
+def _write_chunks(chunks: Iterator[str], output: Path | None) -> bool:
+    """Text chunks to standard output, or to a file that appears only once complete; whether
+    a file was written."""
     try:
         if output is None:
             for chunk in chunks:
                 click.echo(chunk.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
-            return
+            return False
         partial = output.with_name(output.name + ".partial")
         try:
             with partial.open("wb") as handle:
@@ -131,7 +139,37 @@ def export_command(site_slug: str, output: Path | None) -> None:
         fail(error)
     except OSError as error:
         raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from None
-    click.echo(f"exported site {site_slug} to {output}", err=True)
+    return True
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("export")
+@click.option("--site", "site_slug", default=None, help="Only this site's events.")
+@click.option("--actor", default=None, help="Only what this moderator (or key) did.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="From this UTC date or time on (inclusive).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Before this UTC date or time (exclusive).")
+@click.option("--format", "file_format", type=click.Choice(audit_export.FORMATS), default="csv",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              default=None, help="Write to this file instead of standard output.")
+@with_appcontext
+def audit_export_command(site_slug: str | None, actor: str | None, since: datetime | None,
+                         until: datetime | None, file_format: str, output: Path | None) -> None:
+    """Write every audit event, oldest first, as CSV or JSON Lines."""
+    try:
+        events = audit.all_events(accounts.SYSTEM, site_slug, actor,
+                                  since and since.replace(tzinfo=UTC),
+                                  until and until.replace(tzinfo=UTC))
+    except DomainError as error:
+        fail(error)
+    if _write_chunks(audit_export.lines(events, file_format), output):
+        click.echo(f"exported the audit log to {output}", err=True)
 
 
 @click.group("privacy", cls=AppGroup)
@@ -172,6 +210,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(audit_group)
     app.cli.add_command(privacy_group)
     from discuss.cli_accounts import keys_group, users_group
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask_login import login_user
 from marshmallow import ValidationError
 
 from discuss.errors import DomainError, Invalid
 from discuss.extensions import limiter
+from discuss.models import utcnow
 from discuss.schemas.moderation import AuditQuery
-from discuss.services import accounts, audit
+from discuss.services import accounts, audit, audit_export
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint
 from discuss.web.admin.forms import KeyForm, PasswordChangeForm, UserEditForm, UserForm, choices
@@ -119,6 +129,25 @@ def revoke_key(key_id: int):
     else:
         flash(f"Key {key.prefix}… revoked.", "success")
     return redirect(url_for("admin.keys"))
+
+
+@blueprint.route("/audit/export")
+def audit_export_file():
+    """The whole log under the page's filters, oldest first, as a download."""
+    try:
+        args = AuditQuery().load(request.args.to_dict())
+    except ValidationError:
+        args = AuditQuery().load({})
+    file_format = request.args.get("format", "csv")
+    if file_format not in audit_export.FORMATS:
+        flash(f"Unknown format {file_format[:20]!r}; use CSV or JSON Lines.", "error")
+        return redirect(url_for("admin.audit_log", site=args["site"], actor=args["actor"]))
+    events = audit.all_events(actor(), args["site"], args["actor"])  # refusals before a byte
+    name = f"audit-{args['site'] or 'all-sites'}-{utcnow():%Y%m%d-%H%M%S}.{file_format}"
+    mimetype = "text/csv" if file_format == "csv" else "application/jsonl"
+    return Response(stream_with_context(audit_export.lines(events, file_format)),
+                    mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @blueprint.route("/audit")
