@@ -97,7 +97,10 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            f"- Each cell: a {a['warmup']:g} s warm-up, then {a['runs']} rounds of "
            f"{a['duration']:g} s; within a round every target runs one after the other, so a "
            "ratio compares runs made seconds apart. Figures are medians over the rounds; "
-           "ratios are medians of the per-round ratios.",
+           "ratios are medians of the per-round ratios. After each run the benchmark waits "
+           "until the target's processes stop using CPU (a slow peer is still answering "
+           "for seconds after wrk stops), so no target shares the server core with the "
+           "leftovers of another.",
            "- The same data in every target: a 200-comment thread (50 top-level comments, "
            "replies up to 8 deep), a 2,000-comment thread (500 top-level) and 20 small "
            "threads, each comment a paragraph or two of Markdown. discuss is seeded in bulk "

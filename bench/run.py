@@ -163,6 +163,7 @@ class Bench:
             for target in targets:
                 run(self.servers[target].url, self.load(scenario.name, target), a.warmup,
                     a.connections)
+                self.servers[target].wait_idle()
             for round_no in range(a.runs):
                 for target in targets:
                     duration, connections = a.duration, a.connections
@@ -173,6 +174,7 @@ class Bench:
                     result: Result = run(self.servers[target].url,
                                          self.load(scenario.name, target), duration,
                                          connections)
+                    self.servers[target].wait_idle()
                     results[scenario.name][target].append(result.as_dict())
                     print(f"  {scenario.name:13} round {round_no + 1} {target:20} "
                           f"{result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "

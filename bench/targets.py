@@ -95,6 +95,31 @@ class Server:
                 continue
         return round(max(sizes), 1) if sizes else 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time the master and its workers have used so far."""
+        total = 0
+        pids = [self.process.pid] if self.process is not None else []
+        for pid in pids + self.workers():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(stat[11]) + int(stat[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait until the server has finished what it still had in hand when the load
+        generator stopped (a slow peer answers for seconds afterwards), so that the next
+        target does not share the server core with it."""
+        deadline = time.monotonic() + timeout
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - used < 0.02:
+                return
+            used = now
+
     def stop(self) -> None:
         """Stop the master (it stops its workers)."""
         if self.process is None or self.process.poll() is not None:
