@@ -12,14 +12,7 @@ from discuss.cli_errors import fail
 from discuss.errors import DomainError
 from discuss.services import site_checks
 from discuss.services.site_checks import ChecksChange
-
-
-def _value(text: str) -> Any:
-    """A JSON literal (3, true, ["a","b"], "x"), or the text itself."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+from discuss.spam.options import option_from_text
 
 
 def _split_option(text: str, with_value: bool) -> tuple[str, ...]:
@@ -28,7 +21,9 @@ def _split_option(text: str, with_value: bool) -> tuple[str, ...]:
     if not (check and dot and option) or (with_value and not sep):
         form = "CHECK.OPTION=VALUE" if with_value else "CHECK.OPTION"
         raise click.BadParameter(f"{text!r} is not of the form {form}")
-    return (check.strip(), option.strip(), _value(value)) if with_value else (check, option)
+    if not with_value:
+        return check, option
+    return check.strip(), option.strip(), option_from_text(value)
 
 
 def _show(entries: list[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from marshmallow import ValidationError, fields, missing
+from marshmallow import ValidationError, fields, missing, validate
 
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
@@ -43,6 +43,7 @@ class OptionInfo:
     kind: str
     default: Any
     description: str
+    choices: tuple[str, ...] = ()  # the only values allowed, when the option says so
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ _KINDS = ((fields.Boolean, "true/false"), (fields.Integer, "integer"), (fields.F
 
 def _kind(spec: fields.Field) -> str:
     return next((name for kind, name in _KINDS if isinstance(spec, kind)), type(spec).__name__)
+
+
+def _choices(spec: fields.Field) -> tuple[str, ...]:
+    one_of = next((v for v in spec.validators if isinstance(v, validate.OneOf)), None)
+    return tuple(str(choice) for choice in one_of.choices) if one_of is not None else ()
 
 
 def site_checks(slug: str) -> list[dict[str, Any]]:
@@ -138,7 +144,8 @@ def installed_checks() -> list[CheckInfo]:
                 if default is missing:
                     default = "(required)"
                 options.append(OptionInfo(option, _kind(spec), default,
-                                          str(spec.metadata.get("description", ""))))
+                                          str(spec.metadata.get("description", "")),
+                                          _choices(spec)))
         infos.append(CheckInfo(name, loaded.package, loaded.description, loaded.learns, options))
     return infos
 

@@ -6,6 +6,7 @@ line, so ``"3"`` for a number or ``1`` for a flag is a mistake worth reporting, 
 
 from __future__ import annotations
 
+import json
 import numbers
 from typing import Any
 
@@ -45,3 +46,12 @@ class Words(fields.List):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("load_default", list)
         super().__init__(fields.String(validate=lambda s: bool(s.strip())), **kwargs)
+
+
+def option_from_text(text: str) -> Any:
+    """An option value typed as text: a JSON literal (3, true, ["a","b"], "x"), or the text
+    itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

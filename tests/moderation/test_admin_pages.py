@@ -175,24 +175,14 @@ def test_moderators_read_settings_admins_change_them(make_site, signed_in, clien
     form = {"csrf_token": token, "name": "The News", "moderation": "pre", "max_depth": "3",
             "edit_window_seconds": "60", "max_links": "1", "auto_close_days": "",
             "flag_threshold": "4", "language": "en", "privacy_url": "",
-            "origins": "https://news.example\nhttps://m.news.example", "spam_checks": "[]"}
-    bad = admin.post("/admin/sites/news", data=form | {"max_links": "-3",
-                                                       "spam_checks": "[42]"})
+            "origins": "https://news.example\nhttps://m.news.example"}
+    bad = admin.post("/admin/sites/news", data=form | {"max_links": "-3"})
     assert bad.status_code == 422
     saved = admin.post("/admin/sites/news", data=form)
     assert saved.status_code == 302
     settings = page(admin, "/admin/sites/news")
     assert "Settings of news saved." in settings and "https://m.news.example" in settings
     assert client.get("/api/v1/config?site=news&thread=t").get_json()["max_depth"] == 3
-    bad_json = admin.post("/admin/sites/news", data=form | {"spam_checks": "[nope"})
-    assert "not valid JSON" in bad_json.get_data(as_text=True)
-    invalid_check = admin.post("/admin/sites/news", data=form | {
-        "spam_checks": '[{"name": "links", "options": {"max": "many"}}]'})
-    assert invalid_check.status_code == 422
-    assert 'class="field mono has-error"' in invalid_check.get_data(as_text=True)
-    links = admin.post("/admin/sites/news", data=form | {
-        "spam_checks": '[{"name": "links", "options": {}}]'})
-    assert links.status_code == 302
 
 
 def test_keys_page_shows_the_secret_once(make_site, signed_in):

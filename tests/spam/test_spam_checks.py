@@ -146,6 +146,43 @@ def test_blocklist_lets_others_through(make_site, post_comment, stored, fields):
     assert _verdict(response, stored, "blocklist")[:2] == ("approved", "ham")
 
 
+CATASTROPHIC = "/^(a|aa)+$/"  # backtracks through Fibonacci(n) paths on "aaa…a!"
+
+
+def test_a_runaway_pattern_holds_the_comment_and_frees_its_thread(make_app):
+    """With two check threads, two comments that a pattern cannot finish with must leave
+    both threads free: the next comment gets every check's own verdict, not a time-out."""
+    from discuss.extensions import db
+    from discuss.models import Comment
+    from discuss.services.sites import create_site
+
+    app = make_app(spam_check_workers=2, spam_check_timeout_ms=20_000)
+    with app.app_context():
+        create_site("news", ["https://news.example"], "post", spam_checks=[
+            {"name": "blocklist", "options": {"hold": [CATASTROPHIC, "refund"]}}])
+        db.session.commit()
+    client = app.test_client()
+    token = client.get("/api/v1/config?site=news&thread=t").get_json()["form_token"]
+
+    def post(body: str) -> tuple[int, str, dict]:
+        response = client.post("/api/v1/comments", json={
+            "site": "news", "thread": "t", "body": body, "form_token": token})
+        with app.app_context():
+            comment = db.session.get(Comment, response.get_json()["comment"]["id"])
+            return response.status_code, comment.status.value, record(comment.checks,
+                                                                      "blocklist")
+
+    for n in range(2):
+        code, status, found = post("a" * 60 + f"! attempt {n}")
+        assert (code, status, found["verdict"]) == (202, "pending", "unsure")
+        assert found["reason"] == (f"hold list entry '{CATASTROPHIC}' took longer than 0.2 s "
+                                   "on the body; held until a moderator looks (the pattern "
+                                   "needs simplifying)")
+    code, _, found = post("I would like a refund.")
+    assert (code, found["reason"]) == (202, "body matches hold list entry 'refund'")
+    assert post("An ordinary comment.")[:2] == (201, "approved")
+
+
 # duplicate ------------------------------------------------------------------------------
 
 BODY = "The ferry timetable was published last week, check it."

@@ -3,7 +3,10 @@
 Like WordPress's "disallowed" and "moderation" keys, there are two lists: entries in
 ``spam`` mark a comment as spam, entries in ``hold`` send it to the moderation queue.
 An entry is one of
-- ``/pattern/``: a regular expression (case-insensitive) searched in every field;
+- ``/pattern/``: a regular expression (case-insensitive) searched in every field; each search
+  may take at most ``PATTERN_SECONDS`` (the ``regex`` package stops it), so a pattern that
+  backtracks without end on some comment holds that comment instead of keeping a check
+  thread busy for ever;
 - an IP address or network (``203.0.113.7``, ``198.51.100.0/24``): matches the poster's IP;
 - anything else: case-insensitive text found anywhere in the body, name, email, website,
   IP or user agent (so ``casino`` also catches ``casinos``, and ``@spam.example`` an
@@ -13,17 +16,30 @@ An entry is one of
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import regex
 from marshmallow import Schema, ValidationError, validates
 
 from discuss.spam.base import CheckContext, Submission, Verdict, ham, spam, unsure
 from discuss.spam.options import Words
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+PATTERN_SECONDS = 0.2
+log = logging.getLogger(__name__)
+
+
+class PatternTooSlow(Exception):
+    """A pattern's search ran out of time on one field of a comment."""
+
+    def __init__(self, entry: str, field: str) -> None:
+        super().__init__(f"{entry!r} took longer than {PATTERN_SECONDS} s on the {field}")
+        self.entry = entry
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,7 @@ class Rule:
     """One parsed entry of a list."""
 
     entry: str
-    pattern: re.Pattern[str] | None = None
+    pattern: regex.Pattern | None = None
     network: Network | None = None
 
     def matches(self, submission: Submission, fields: list[tuple[str, str]]) -> str | None:
@@ -45,8 +61,11 @@ class Rule:
             return None
         for name, value in fields:
             if self.pattern is not None:
-                if self.pattern.search(value):
-                    return name
+                try:
+                    if self.pattern.search(value, timeout=PATTERN_SECONDS):
+                        return name
+                except TimeoutError:
+                    raise PatternTooSlow(self.entry, name) from None
             elif self.entry.lower() in value.lower():
                 return name
         return None
@@ -57,8 +76,8 @@ def parse_rule(entry: str) -> Rule:
     entry = entry.strip()
     if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
         try:
-            return Rule(entry, pattern=re.compile(entry[1:-1], re.IGNORECASE))
-        except re.error as exc:
+            return Rule(entry, pattern=regex.compile(entry[1:-1], regex.IGNORECASE))
+        except regex.error as exc:
             raise ValueError(f"{entry!r} is not a valid regular expression: {exc}") from None
     if re.fullmatch(r"[0-9a-fA-F:.]+(/\d{1,3})?", entry) and any(c in entry for c in ".:"):
         try:
@@ -113,7 +132,13 @@ class BlocklistCheck:
         values = _fields(submission)
         for list_name, verdict in (("spam", spam), ("hold", unsure)):
             for entry in context.options[list_name]:
-                field = parse_rule(entry).matches(submission, values)
+                try:
+                    field = parse_rule(entry).matches(submission, values)
+                except PatternTooSlow as slow:
+                    log.warning("blocklist pattern of site %s is too slow: %s",
+                                context.site.slug, slow)
+                    return unsure(f"{list_name} list entry {slow}; held until a moderator "
+                                  "looks (the pattern needs simplifying)")
                 if field:
                     return verdict(f"{field} matches {list_name} list entry {entry!r}")
         return ham("no list entry matches")

@@ -140,6 +140,3 @@ class SettingsForm(Form):
                               validators=[Optional(), URL(require_tld=False), Length(max=500)])
     origins = TextAreaField("Allowed origins (one per line)",
                             description="Pages on these origins may embed the comments.")
-    spam_checks = TextAreaField("Spam checks (JSON)",
-                                description='A list like '
-                                            '[{"name": "links", "options": {"max": 2}}].')

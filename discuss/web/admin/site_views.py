@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,12 +12,13 @@ from discuss.services import bans, site_settings
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint, safe_next
 from discuss.web.admin.forms import BanForm, SettingsForm, choices
+from discuss.web.admin.spam_check_editor import MARKER, editor_for, place_errors, read_editor
 
 
 def _show_errors(form, error: Invalid) -> None:
     """Put the service's field errors beside the form's fields."""
     for name, messages in error.errors.items():
-        base = name.split("[")[0].split(".")[0]  # "spam_checks[0].name" belongs to spam_checks
+        base = name.split("[")[0].split(".")[0]  # "sites[0]" belongs to sites
         where = name[len(base):].lstrip(".")
         field = getattr(form, base, None)
         if field is not None:
@@ -26,7 +26,7 @@ def _show_errors(form, error: Invalid) -> None:
                                                  for m in messages]
         else:
             flash(f"{name}: {' '.join(messages)}", "error")
-    if not error.errors:
+    if not error.errors and error.detail:
         flash(error.detail, "error")
 
 
@@ -41,34 +41,41 @@ def site_settings_page(slug: str):
     """Read a site's settings; admins change them."""
     site = site_settings.get_settings(actor(), slug)
     form = SettingsForm(obj=site) if request.method == "GET" else SettingsForm()
+    stored_checks = site.spam_checks or []
+    checks, submitted_checks = editor_for(stored_checks), None
+    checks_problems: list[str] = []
     if request.method == "GET":
         form.moderation.data = site.moderation.value
         form.origins.data = "\n".join(site.origins)
-        form.spam_checks.data = json.dumps(site.spam_checks, indent=2)
-    elif form.validate():
-        changes = {name: form[name].data for name in (
-            "name", "closed", "require_email", "max_depth", "edit_window_seconds",
-            "max_links", "auto_close_days", "flag_threshold", "language", "moderation")}
-        changes["privacy_url"] = form.privacy_url.data or None
-        if "origins" in request.form:
-            changes["origins"] = form.origins.data.split()
-        try:
-            if "spam_checks" in request.form:
-                changes["spam_checks"] = json.loads(form.spam_checks.data or "[]")
-        except ValueError:
-            form.spam_checks.errors = ["This is not valid JSON."]
-        else:
+    else:
+        if MARKER in request.form:
+            submitted_checks, checks = read_editor(request.form, stored_checks)
+        if form.validate():
+            changes = {name: form[name].data for name in (
+                "name", "closed", "require_email", "max_depth", "edit_window_seconds",
+                "max_links", "auto_close_days", "flag_threshold", "language", "moderation")}
+            changes["privacy_url"] = form.privacy_url.data or None
+            if "origins" in request.form:
+                changes["origins"] = form.origins.data.split()
+            if submitted_checks is not None:
+                changes["spam_checks"] = submitted_checks
             try:
                 site_settings.update_settings(actor(), slug, changes)
             except Invalid as error:
-                _show_errors(form, error)
+                about_checks = {k: v for k, v in error.errors.items()
+                                if k.startswith("spam_checks")}
+                checks_problems = place_errors(checks, submitted_checks or [], about_checks)
+                _show_errors(form, Invalid(error.detail, {
+                    k: v for k, v in error.errors.items() if k not in about_checks}))
             else:
                 flash(f"Settings of {slug} saved.", "success")
                 return redirect(url_for("admin.site_settings_page", slug=slug))
     editable = actor().is_admin
-    status = 422 if form.errors else 200
-    return render_template("admin/site_settings.html", site=site, form=form,
-                           editable=editable), status
+    failed = form.errors or checks_problems or any(
+        box.errors or any(i.errors for i in box.inputs) for box in checks)
+    return render_template("admin/site_settings.html", site=site, form=form, editable=editable,
+                           checks=checks, checks_problems=checks_problems,
+                           checks_marker=MARKER), 422 if failed else 200
 
 
 @blueprint.route("/threads")
