@@ -32,10 +32,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = DiscussFlask(__name__, instance_path=settings.instance_path)
     app.config.update(settings.to_flask())
     app.json.sort_keys = False  # keep fields in the documented order
-    if settings.trust_proxy_headers:
-        hops = settings.trust_proxy_headers
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
     db.init_app(app)
     with app.app_context():
         if settings.database_url.startswith("sqlite"):
@@ -63,4 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_spam(app, SqlCheckData)
     register_web(app)
     register_commands(app)
+    if settings.trust_proxy_headers:  # outermost: every layer sees the client's address
+        hops = settings.trust_proxy_headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app

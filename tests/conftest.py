@@ -233,10 +233,15 @@ def require_service(name: str, available: bool) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A Redis database reserved for tests, flushed before use."""
+    """A Redis database reserved for tests, flushed before use; one per xdist worker (15,
+    14, …), so that one worker's flush never wipes the counts another is asserting."""
     import redis
 
     url = os.environ.get("DISCUSS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = _worker()
+    base, _, number = url.rpartition("/")
+    if worker.startswith("gw") and number.isdigit():
+        url = f"{base}/{int(number) - int(worker[2:])}"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
         available = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from discuss import extensions
-from discuss.web import cors, errors, metrics, rate_limits, security
+from discuss.web import cors, errors, fast_reads, metrics, rate_limits, security
 from discuss.web.admin import blueprint as admin_blueprint
 from discuss.web.api import blueprint as api_blueprint
 from discuss.web.api.moderation import blueprint as moderation_blueprint
@@ -30,3 +30,4 @@ def register_web(app: Flask) -> None:
     metrics.register(app)
     security.register(app)
     rate_limits.register(app)
+    fast_reads.install(app)

@@ -35,11 +35,20 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _is_own_origin(origin: str) -> bool:
-    """Whether ``origin`` is where the service itself is reached: the request's host (as the
-    browser spells it in Origin, so no IRI decoding), or the configured public URL."""
-    return (origin == f"{request.scheme}://{request.host}".lower()
-            or origin == current_app.extensions[_PUBLIC_ORIGIN])
+def read_allowed(origin: str, site_origins: tuple[str, ...] | list[str], own_origin: str,
+                 public_origin: str | None) -> bool:
+    """Whether a browser page at ``origin`` may read what the site's API answers: one of the
+    site's origins, or where the service itself is reached (the request's scheme and host,
+    as the browser spells them in Origin, so no IRI decoding; or the configured public URL).
+    """
+    origin = origin.rstrip("/").lower()
+    return (origin in {o.rstrip("/").lower() for o in site_origins}
+            or origin == own_origin.lower() or origin == public_origin)
+
+
+def public_origin(app: Flask) -> str | None:
+    """The origin of the configured public URL, if any."""
+    return app.extensions[_PUBLIC_ORIGIN]
 
 
 def _site_slug() -> str | None:
@@ -64,13 +73,13 @@ def known_site_origins(origins: tuple[str, ...]) -> None:
 
 def origin_allowed(origin: str) -> bool:
     """Whether a browser page at ``origin`` may use the API of the site this request names."""
-    origin = origin.rstrip("/").lower()
     origins = g.get("discuss_site_origins")
     if origins is None:
         slug = _site_slug()
         site = find_site(slug) if slug else None
         origins = site.origins if site is not None else ()
-    return origin in {o.rstrip("/").lower() for o in origins} or _is_own_origin(origin)
+    return read_allowed(origin, origins, f"{request.scheme}://{request.host}",
+                        public_origin(current_app))
 
 
 def _refuse(origin: str) -> Response:
@@ -128,9 +137,14 @@ def after_request(response: Response) -> Response:
         else:
             origin = _read_origin()
         if origin:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+            response.headers.extend(sharing_headers(origin))
     return response
+
+
+def sharing_headers(origin: str) -> tuple[tuple[str, str], ...]:
+    """What lets the page at ``origin`` read an answer."""
+    return (("Access-Control-Allow-Origin", origin),
+            ("Access-Control-Expose-Headers", EXPOSE_HEADERS))
 
 
 def register(app: Flask) -> None:

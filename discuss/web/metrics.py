@@ -49,18 +49,23 @@ def _finish_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id
     started = g.get("discuss_started")
     seconds = time.perf_counter() - started if started is not None else 0.0
-    method = request.method if request.method in _KNOWN_METHODS else "OTHER"
-    endpoint = _endpoint_label()
-    observability.record_request(endpoint, method, response.status_code, seconds)
-    if not access_log.isEnabledFor(logging.INFO):  # spare building the line's fields
-        return response
-    access_log.info(
-        "%s %s %s", method, request.path, response.status_code,
-        extra={"method": method, "path": request.path, "endpoint": endpoint,
-               "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
-               "request_id": request_id},
-    )
+    record_answer(request.method, request.path, _endpoint_label(), response.status_code,
+                  seconds, request_id)
     return response
+
+
+def record_answer(method: str, path: str, endpoint: str, status: int, seconds: float,
+                  request_id: str) -> None:
+    """Count and time one answered request, and write its access line."""
+    method = method if method in _KNOWN_METHODS else "OTHER"
+    observability.record_request(endpoint, method, status, seconds)
+    if not access_log.isEnabledFor(logging.INFO):  # spare building the line's fields
+        return
+    access_log.info(
+        "%s %s %s", method, path, status,
+        extra={"method": method, "path": path, "endpoint": endpoint, "status": status,
+               "duration_ms": round(seconds * 1000, 2), "request_id": request_id},
+    )
 
 
 def _end_request(_error: BaseException | None) -> None:

@@ -99,6 +99,12 @@ def _framable(policy: str) -> bool:
     return True  # no frame-ancestors: CSP does not forbid framing
 
 
+def data_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    """The headers of an answer that is not a page (JSON, CSV…), over HTTPS or not."""
+    return (*ALL_DATA_HEADERS, ("Strict-Transport-Security", HSTS)) if secure \
+        else ALL_DATA_HEADERS
+
+
 def add_security_headers(response: Response) -> Response:
     """Set the headers on every response; a view that set its own policy keeps it."""
     headers = response.headers

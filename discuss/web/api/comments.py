@@ -38,8 +38,8 @@ def list_comments(args: dict):
     )
     known_site_origins(page.site_origins)
     headers = {"ETag": f'"{page.tag}"', "Cache-Control": "no-cache"}
-    if page.not_modified:
-        return Response(status=304, headers=headers)
+    if page.not_modified:  # a JSON resource, unchanged: its headers are a JSON answer's
+        return Response(status=304, headers=headers, mimetype="application/json")
     # Already serialised as ListingOut (see render.py), often straight from the cache.
     return Response(page.body, status=200, headers=headers, mimetype="application/json")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from werkzeug.http import parse_etags
 
 from discuss.services.client import ClientInfo
 from discuss.tokens import pseudonym
@@ -33,5 +34,10 @@ def bearer_token() -> str | None:
 
 def if_none_match() -> str | None:
     """The first entity tag the client already holds."""
-    tags = request.if_none_match
+    return first_entity_tag(request.headers.get("If-None-Match"))
+
+
+def first_entity_tag(header: str | None) -> str | None:
+    """The first entity tag of an If-None-Match header, if any."""
+    tags = parse_etags(header) if header else None
     return next(iter(tags.as_set()), None) if tags else None

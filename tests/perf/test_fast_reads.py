@@ -1,0 +1,181 @@
+"""The readers' fast path (discuss/web/fast_reads.py) answers exactly what Flask would.
+
+Each request is sent to an app with the fast path and to one without it (the same database);
+status, headers (but the fresh request id) and bytes must be the same. Separately: the fast
+path really answers before Flask (no hook runs), counts in the metrics and the access log,
+and stays out of the way of everything that is not an anonymous read of a listing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from discuss.web.fast_reads import FastReads
+
+LISTING = "/api/v1/comments?site=news&thread=article-1"
+OWN = "http://localhost"
+
+
+def _flask_only(app: Flask) -> Flask:
+    """The same app with the fast path lifted out of its WSGI stack."""
+    outer = app.wsgi_app
+    if isinstance(outer, FastReads):
+        app.wsgi_app = outer.inner
+        return app
+    outer.app = outer.app.inner  # behind ProxyFix
+    return app
+
+
+@pytest.fixture
+def pair(make_app, make_site, post_comment) -> Any:
+    """(fast app, Flask-only app) over one database, with a thread of three comments."""
+    make_site(origins=("https://news.example",))
+    first = post_comment("First!").get_json()["comment"]["id"]
+    post_comment("A reply.", parent_id=first)
+    post_comment("Another one.")
+    fast = make_app(public_url="https://comments.example")
+    slow = _flask_only(make_app(public_url="https://comments.example"))
+    return fast, slow
+
+
+def _watch(app: Flask) -> list[str]:
+    """Notes each request that reaches Flask's hooks (first of them, so none can skip it)."""
+    seen: list[str] = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: seen.append("flask"))
+    return seen
+
+
+def _same(fast: Flask, slow: Flask, path: str, headers: dict[str, str] | None = None,
+          **environ: Any) -> Any:
+    answers = []
+    for app in (fast, slow):
+        response = app.test_client().get(path, headers=headers or {}, environ_base=environ)
+        answers.append(response)
+    got, want = answers
+
+    def comparable(response: Any) -> list[tuple[str, str]]:
+        return sorted((k, v) for k, v in response.headers.items() if k != "X-Request-ID")
+
+    sent_id = (headers or {}).get("X-Request-ID")
+    for response in answers:
+        echoed = response.headers["X-Request-ID"] == sent_id
+        assert echoed == (sent_id is not None and " " not in sent_id), path
+
+    assert got.status_code == want.status_code, path
+    assert comparable(got) == comparable(want), path
+    assert got.get_data() == want.get_data(), path
+    return got
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Origin": "https://news.example"},
+    {"Origin": "https://NEWS.example/"},
+    {"Origin": "https://elsewhere.example"},
+    {"Origin": OWN},
+    {"Origin": "https://comments.example"},
+    {"X-Request-ID": "trace-me-42"},
+    {"X-Request-ID": "bad id with spaces"},
+])
+@pytest.mark.parametrize("query", ["", "&sort=newest", "&limit=1", "&sort=top&limit=2"])
+def test_answers_as_flask_would(pair, headers, query):
+    fast, slow = pair
+    for _ in range(2):  # the first fills the cache, the second reads it
+        _same(fast, slow, LISTING + query, headers)
+
+
+def test_conditional_reads_are_answered_alike(pair):
+    fast, slow = pair
+    tag = _same(fast, slow, LISTING).headers["ETag"]
+    answer = _same(fast, slow, LISTING, {"If-None-Match": tag, "Origin": "https://news.example"})
+    assert answer.status_code == 304 and answer.get_data() == b""
+    assert _same(fast, slow, LISTING, {"If-None-Match": '"stale"'}).status_code == 200
+    assert _same(fast, slow, LISTING, {"If-None-Match": "*"}).status_code == 200
+
+
+def test_later_pages_and_errors_are_alike(pair):
+    fast, slow = pair
+    first = _same(fast, slow, LISTING + "&limit=1").get_json()
+    _same(fast, slow, LISTING + f"&limit=1&cursor={first['next_cursor']}")
+    for path, status in ((LISTING + "&limit=abc", 400), (LISTING + "&cursor=garbage", 400),
+                         ("/api/v1/comments?site=nowhere&thread=t", 404),
+                         ("/api/v1/comments?site=news", 400),
+                         ("/api/v1/comments?site=news&thread=never-commented", 200)):
+        assert _same(fast, slow, path).status_code == status, path
+
+
+def test_over_https_behind_a_proxy_it_adds_hsts_as_flask_does(make_app, make_site,
+                                                               post_comment):
+    make_site()
+    post_comment("Hello")
+    fast = make_app(trust_proxy_headers=1)
+    slow = _flask_only(make_app(trust_proxy_headers=1))
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "comments.example",
+                 "Origin": "https://comments.example"}
+    answer = _same(fast, slow, LISTING, forwarded)
+    assert "Strict-Transport-Security" in answer.headers
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://comments.example"
+
+
+def test_it_answers_before_flask_and_is_counted(pair, caplog):
+    fast, _ = pair
+    seen = _watch(fast)
+    client = fast.test_client()
+    with caplog.at_level(logging.INFO, logger="discuss.access"):
+        assert client.get(LISTING).status_code == 200
+        tag = client.get(LISTING).headers["ETag"]
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    assert seen == []  # not one Flask hook ran
+    lines = [r for r in caplog.records if r.name == "discuss.access"]
+    assert [(r.status, r.endpoint) for r in lines] == [(200, "/api/v1/comments")] * 2 + [
+        (304, "/api/v1/comments")]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert ('discuss_http_requests_total{endpoint="/api/v1/comments",method="GET",'
+            'status="304"}') in metrics
+
+
+@pytest.mark.parametrize(("method", "headers", "path"), [
+    ("GET", {"Cookie": "session=abc"}, LISTING),
+    ("GET", {"Authorization": "Bearer nope"}, LISTING),
+    ("HEAD", {}, LISTING),
+    ("OPTIONS", {"Origin": "https://news.example", "Access-Control-Request-Method": "GET"},
+     LISTING),
+    ("GET", {}, "/api/v1/comments/1"),
+    ("GET", {}, "/api/v1/counts?site=news&thread=article-1"),
+    ("GET", {}, "/api/v1/comments?site=nowhere&thread=t"),
+])
+def test_everything_else_goes_through_flask(pair, method, headers, path):
+    fast, _ = pair
+    seen = _watch(fast)
+    client = fast.test_client()
+    if "Cookie" in headers:
+        client.set_cookie("session", "abc")
+    client.open(path, method=method, headers={k: v for k, v in headers.items() if k != "Cookie"})
+    assert seen == ["flask"]
+
+
+def test_one_statement_for_a_cached_read_and_a_304(app, client, site, post_comment,
+                                                   query_counter):
+    post_comment("Counted.")
+    seen = _watch(app)
+    tag = client.get(LISTING).headers["ETag"]
+    with query_counter() as counted:
+        assert client.get(LISTING).status_code == 200
+    assert counted.count == 1
+    with query_counter() as counted:
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    assert counted.count == 1
+    assert seen == []
+
+
+def test_with_a_limit_on_every_request_reads_pass_the_limiter(make_app, make_site):
+    app = make_app(rate_limit_default="2 per minute")
+    make_site()
+    assert not isinstance(app.wsgi_app, FastReads)
+    client = app.test_client()
+    codes = [client.get(LISTING).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
