@@ -12,8 +12,7 @@ from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, csrf, db, limiter, login_manager
 from discuss.logs import configure_logging
-from discuss.pool import ping_when_idle
-from discuss.sqlite_tuning import tune_sqlite
+from discuss.pool import ping_when_idle, tune_sqlite
 
 
 class DiscussFlask(Flask):

@@ -142,3 +142,21 @@ def _compiled(
             constants[bind_name] = processor(bind.value) if processor else bind.value
         found = memo[key] = (str(compiled), order, constants)
     return found
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Write-ahead logging: readers never wait for a writer, and a commit costs no fsync.
+
+    With ``synchronous=NORMAL`` a WAL database stays consistent after a crash; only the last
+    commits before a power loss can be lost (the default rollback journal pays several
+    fsyncs per comment instead: about 6 ms each on the benchmark machine).
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
