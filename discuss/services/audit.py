@@ -129,8 +129,9 @@ def all_events(
     """Every event the asker may see, oldest first, as rows (``site`` is the slug).
 
     For an export: the log of a busy site fits neither a page nor memory, so the rows come in
-    batches over a connection of their own, which a streamed download keeps after its request
-    has ended. A refusal (unknown site, a site outside the asker's scope) is raised here,
+    batches, each read on a connection of its own that goes back to the pool at once (a
+    slow download holds no connection, and a streamed download goes on after its request
+    has ended). A refusal (unknown site, a site outside the asker's scope) is raised here,
     before the first row, so a download never starts and then breaks off.
     """
     query = _visible_events(by, site_slug, actor_name, None)
@@ -147,8 +148,15 @@ def all_events(
 
 
 def _stream(engine: sa.Engine, query: sa.Select) -> Iterator[sa.Row]:
-    with engine.connect() as connection:
-        yield from connection.execution_options(yield_per=EXPORT_BATCH).execute(query)
+    after = 0
+    while True:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                query.where(AuditEvent.id > after).limit(EXPORT_BATCH)).all()
+        yield from rows
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = rows[-1].id
 
 
 def actor_names(by: Actor) -> list[str]:

@@ -14,14 +14,17 @@ bytes.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.sansio.utils import get_host
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
+from discuss.errors import DomainError
 from discuss.logs import accept_request_id, bind_request_id
 from discuss.schemas.comments import ListQuery
 from discuss.services.cached_listing import read_listing
@@ -35,6 +38,7 @@ from discuss.web.security import data_headers
 PATH = "/api/v1/comments"
 ENDPOINT = "/api/v1/comments"  # the route's rule, as the metrics label it
 _QUERY_SCHEMA = ListQuery()
+log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -58,6 +62,7 @@ class FastReads:
         finally:
             bind_request_id(None)
         if answer is None:  # not ours to answer: Flask does, with its errors and hooks
+            environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
             return self.inner(environ, start_response)
         status, headers, body = answer
         start_response(status, headers)
@@ -67,35 +72,33 @@ class FastReads:
 
     def _answer(self, environ: dict[str, Any], request_id: str
                 ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        request = Request(environ)
         with self.app.app_context():
             try:
-                args = ApiBlueprint.ARGUMENTS_PARSER.parse(_QUERY_SCHEMA, Request(environ),
+                args = ApiBlueprint.ARGUMENTS_PARSER.parse(_QUERY_SCHEMA, request,
                                                            location="query")
                 page = read_listing(args["site"], args["thread"], listing_json, args["sort"],
                                     args["limit"], args["cursor"],
                                     known_tag=first_entity_tag(environ.get("HTTP_IF_NONE_MATCH")))
-            except Exception:  # noqa: BLE001  (Flask answers it again, with the right error)
+            except (HTTPException, DomainError, SQLAlchemyError):
+                return None  # Flask answers it again, with the right error page or problem
+            except Exception:  # a slip here must not cost the reader: Flask answers, we log
+                log.exception("the readers' fast path failed; Flask answers instead")
                 return None
             headers = [("ETag", f'"{page.tag}"'), ("Cache-Control", "no-cache")]
             if not page.not_modified:
                 headers += [("Content-Type", "application/json"),
                             ("Content-Length", str(len(page.body)))]
-            scheme = environ.get("wsgi.url_scheme", "http")
-            headers += data_headers(scheme == "https")
+            headers += data_headers(request.is_secure)
             headers += [(REQUEST_ID_HEADER, request_id), ("Vary", "Origin, Cookie")]
             origin = environ.get("HTTP_ORIGIN")
-            if origin and read_allowed(origin, page.site_origins, _own_origin(environ, scheme),
+            if origin and read_allowed(origin, page.site_origins,
+                                       f"{request.scheme}://{request.host}",
                                        public_origin(self.app)):
                 headers += sharing_headers(origin)
         if page.not_modified:
             return "304 NOT MODIFIED", headers, b""
         return "200 OK", headers, page.body
-
-
-def _own_origin(environ: dict[str, Any], scheme: str) -> str:
-    """Where the service is reached, as ``request.host`` reads it (default port dropped)."""
-    server = (environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", ""))
-    return f"{scheme}://{get_host(scheme, environ.get('HTTP_HOST'), server)}"
 
 
 def install(app: Flask) -> None:

@@ -243,10 +243,13 @@ def test_a_thread_first_commented_here_records_the_articles_address_and_title(cl
     assert listing["thread"]["title"] == "Night ferry returns"
 
 
-def test_a_bad_article_address_in_the_link_is_a_clear_error(client, site):
-    response = client.get(f"{PAGE}&url=javascript:alert(1)")
-    assert response.status_code == 400
-    assert "url" in response.get_data(as_text=True)
+def test_a_bad_article_address_in_the_link_is_left_out_and_the_page_still_shown(client, site):
+    response = client.get(f"{PAGE}&url=javascript:alert(1)&title=" + "x" * 600)
+    assert response.status_code == 200
+    fields = hidden_fields(response.get_data(as_text=True))
+    assert "thread_url" not in fields and "thread_title" not in fields
+    assert "javascript:" not in response.get_data(as_text=True)
+    assert client.get(f"{PAGE}&sort=sideways").status_code == 400  # other parameters still count
 
 
 def test_a_tampered_article_address_in_the_form_is_reported_and_nothing_is_stored(client, site):

@@ -249,3 +249,19 @@ def test_guessing_the_current_password_is_throttled_like_a_login(make_app):
     codes = [_change_password(client, f"guess {n} of many", NEW_PASSWORD).status_code
              for n in range(4)]
     assert codes == [422, 422, 422, 429]
+
+
+def test_guessing_from_many_addresses_is_throttled_per_account(make_app):
+    app = make_app(rate_limit_login="3 per minute")
+    with app.app_context():
+        from discuss.services import accounts
+
+        accounts.create_user("mod", PASSWORD, "admin")
+    client = app.test_client()
+    sign_in(client, "mod")
+    token = form_csrf(client.get("/admin/account").get_data(as_text=True))
+    codes = [client.post("/admin/account", data={
+        "current_password": f"guess {n}", "new_password": NEW_PASSWORD,
+        "repeat_password": NEW_PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": f"198.51.100.{n + 1}"}).status_code for n in range(4)]
+    assert codes == [422, 422, 422, 429]

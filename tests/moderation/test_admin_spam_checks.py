@@ -97,6 +97,7 @@ def test_turning_every_check_off(admin, app):
      "check.blocklist.hold", "is not a valid regular expression"),
     ({"check.bayes.enabled": "on", "check.bayes.threshold": "2"},
      "check.bayes.threshold", "less than or equal to 1.0"),
+    ({"check.links.max": "9" * 5000}, "check.links.max", "Not a valid integer."),
 ])
 def test_a_bad_option_is_reported_beside_its_input_and_nothing_is_stored(
         admin, app, typed, input_name, message):
@@ -143,3 +144,20 @@ def test_a_form_without_the_checks_leaves_them_alone(admin, app):
     response = client.post("/admin/sites/news", data=form | {"csrf_token": token})
     assert response.status_code == 302
     assert stored_checks(app) == before
+
+
+def test_a_check_no_longer_installed_is_taken_off_when_saving(admin, app):
+    from discuss.extensions import db
+
+    client, token = admin
+    with app.app_context():
+        site = get_site("news")
+        site.spam_checks = [*site.spam_checks, {"name": "gone-plugin", "options": {},
+                                                "trial": False}]
+        db.session.commit()
+    form = SETTINGS | {"csrf_token": token, "check.links.enabled": "on"}
+    response = client.post("/admin/sites/news", data=form)
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "&#39;gone-plugin&#39; is no longer installed" in shown
+    assert [c["name"] for c in stored_checks(app)] == ["links"]

@@ -90,6 +90,11 @@ def test_a_long_log_comes_whole_and_in_order(app, site, signed_in):
     client, _ = signed_in("boss", role="admin")
     rows = _rows(client.get("/admin/audit/export?site=news"))
     assert [r["note"] for r in rows] == [f"event {n}" for n in range(1203)]
+    # a filter that does not parse is dropped and said so; the others still apply
+    response = client.get("/admin/audit/export?site=news&actor=" + "x" * 101)
+    assert len(_rows(response)) == 1203
+    assert "Ignored filter(s) that are not valid: actor" in client.get(
+        "/admin/audit").get_data(as_text=True)
 
 
 def test_the_command_writes_the_log_to_a_file(app, make_site, signed_in, held, tmp_path):

@@ -4,9 +4,9 @@ Like WordPress's "disallowed" and "moderation" keys, there are two lists: entrie
 ``spam`` mark a comment as spam, entries in ``hold`` send it to the moderation queue.
 An entry is one of
 - ``/pattern/``: a regular expression (case-insensitive) searched in every field; each search
-  may take at most ``PATTERN_SECONDS`` (the ``regex`` package stops it), so a pattern that
-  backtracks without end on some comment holds that comment instead of keeping a check
-  thread busy for ever;
+  may take at most ``PATTERN_SECONDS`` (the ``regex`` package stops it, and lets other
+  threads run meanwhile), so a pattern that backtracks without end on some comment holds
+  that comment instead of keeping a check thread busy for ever;
 - an IP address or network (``203.0.113.7``, ``198.51.100.0/24``): matches the poster's IP;
 - anything else: case-insensitive text found anywhere in the body, name, email, website,
   IP or user agent (so ``casino`` also catches ``casinos``, and ``@spam.example`` an
@@ -62,7 +62,7 @@ class Rule:
         for name, value in fields:
             if self.pattern is not None:
                 try:
-                    if self.pattern.search(value, timeout=PATTERN_SECONDS):
+                    if self.pattern.search(value, concurrent=True, timeout=PATTERN_SECONDS):
                         return name
                 except TimeoutError:
                     raise PatternTooSlow(self.entry, name) from None

@@ -8,11 +8,9 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
-    stream_with_context,
     url_for,
 )
-from flask_login import login_user
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from discuss.errors import DomainError, Invalid
@@ -23,9 +21,8 @@ from discuss.services import accounts, audit, audit_export
 from discuss.services.accounts import visible_sites
 from discuss.web.admin import actor, blueprint
 from discuss.web.admin.forms import KeyForm, PasswordChangeForm, UserEditForm, UserForm, choices
-from discuss.web.admin.session_views import login_limit
+from discuss.web.admin.session_views import login_limit, start_session
 from discuss.web.admin.site_views import _show_errors
-from discuss.web.auth import SessionUser
 
 
 def _site_choices() -> list[tuple[str, str]]:
@@ -81,8 +78,13 @@ def user_edit(user_id: int):
     return render_template("admin/user_edit.html", form=form, user=user), status
 
 
+def _account_key() -> str:
+    return f"account:{current_user.get_id()}"
+
+
 @blueprint.route("/account", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])  # guessing the current password is a login
+@limiter.limit(login_limit, methods=["POST"], key_func=_account_key)
 def account():
     """The signed-in user's own password."""
     form = PasswordChangeForm()
@@ -93,9 +95,7 @@ def account():
         except Invalid as error:
             _show_errors(form, error)
         else:
-            session.clear()  # a fresh session for the new password; the others are signed out
-            session.permanent = True
-            login_user(SessionUser(user))
+            start_session(user)  # a fresh one for the new password; the others are signed out
             flash("Password changed. Your other sessions are signed out.", "success")
             return redirect(url_for("admin.account"))
     status = 422 if form.errors else 200
@@ -131,13 +131,22 @@ def revoke_key(key_id: int):
     return redirect(url_for("admin.keys"))
 
 
+def _audit_filters() -> dict:
+    """The audit log's filters from the query string; a filter that does not parse is dropped
+    (and said so), the others still apply."""
+    given = request.args.to_dict()
+    try:
+        return AuditQuery().load(given)
+    except ValidationError as error:
+        flash(f"Ignored filter(s) that are not valid: {', '.join(sorted(error.messages))}.",
+              "error")
+        return AuditQuery().load({k: v for k, v in given.items() if k not in error.messages})
+
+
 @blueprint.route("/audit/export")
 def audit_export_file():
     """The whole log under the page's filters, oldest first, as a download."""
-    try:
-        args = AuditQuery().load(request.args.to_dict())
-    except ValidationError:
-        args = AuditQuery().load({})
+    args = _audit_filters()
     file_format = request.args.get("format", "csv")
     if file_format not in audit_export.FORMATS:
         flash(f"Unknown format {file_format[:20]!r}; use CSV or JSON Lines.", "error")
@@ -145,7 +154,7 @@ def audit_export_file():
     events = audit.all_events(actor(), args["site"], args["actor"])  # refusals before a byte
     name = f"audit-{args['site'] or 'all-sites'}-{utcnow():%Y%m%d-%H%M%S}.{file_format}"
     mimetype = "text/csv" if file_format == "csv" else "application/jsonl"
-    return Response(stream_with_context(audit_export.lines(events, file_format)),
+    return Response(audit_export.lines(events, file_format),
                     mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -153,10 +162,7 @@ def audit_export_file():
 @blueprint.route("/audit")
 def audit_log():
     """Who did what, newest first, by site and by moderator."""
-    try:
-        args = AuditQuery().load(request.args.to_dict())
-    except ValidationError:
-        args = AuditQuery().load({})
+    args = _audit_filters()
     page = audit.list_events(actor(), args["site"], args["actor"], args["comment"],
                              args["cursor"], args["limit"])
     return render_template("admin/audit.html", page=page, args=args,

@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 
 from discuss.extensions import limiter
+from discuss.models import User
 from discuss.services import accounts
 from discuss.web.admin import blueprint, safe_next
 from discuss.web.admin.forms import LoginForm
@@ -21,6 +22,13 @@ def _login_name() -> str:
     return "login:" + request.form.get("name", "").strip().lower()[:64]
 
 
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a fresh session: nothing from before carries over."""
+    session.clear()
+    session.permanent = True
+    login_user(SessionUser(user))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_limit, methods=["POST"], key_func=_login_name)
@@ -34,9 +42,7 @@ def login():
         user = accounts.authenticate(form.name.data, form.password.data)
         if user is not None:
             target = safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: nothing from before sign-in carries over
-            session.permanent = True
-            login_user(SessionUser(user))
+            start_session(user)
             return redirect(target)
         error = "That name and password do not match an active account."
     status = 401 if error else 200

@@ -42,14 +42,14 @@ def site_settings_page(slug: str):
     site = site_settings.get_settings(actor(), slug)
     form = SettingsForm(obj=site) if request.method == "GET" else SettingsForm()
     stored_checks = site.spam_checks or []
-    checks, submitted_checks = editor_for(stored_checks), None
+    checks, submitted_checks, gone = editor_for(stored_checks), None, []
     checks_problems: list[str] = []
     if request.method == "GET":
         form.moderation.data = site.moderation.value
         form.origins.data = "\n".join(site.origins)
     else:
         if MARKER in request.form:
-            submitted_checks, checks = read_editor(request.form, stored_checks)
+            submitted_checks, checks, gone = read_editor(request.form, stored_checks)
         if form.validate():
             changes = {name: form[name].data for name in (
                 "name", "closed", "require_email", "max_depth", "edit_window_seconds",
@@ -69,6 +69,9 @@ def site_settings_page(slug: str):
                     k: v for k, v in error.errors.items() if k not in about_checks}))
             else:
                 flash(f"Settings of {slug} saved.", "success")
+                for name in gone:
+                    flash(f"The spam check {name!r} is no longer installed and was taken off "
+                          "the list.", "info")
                 return redirect(url_for("admin.site_settings_page", slug=slug))
     editable = actor().is_admin
     failed = form.errors or checks_problems or any(

@@ -69,12 +69,12 @@ class OptionInput:
             return False, None
         if widget == "lines":
             return True, [line.strip() for line in text.splitlines() if line.strip()]
-        if widget == "integer":
-            return True, int(text) if re.fullmatch(r"[+-]?\d+", text) else text
-        if widget == "number":
+        if widget in ("integer", "number"):
             try:
-                return True, float(text) if any(c in text for c in ".eE") else int(text)
-            except ValueError:
+                if widget == "number" and any(c in text for c in ".eE"):
+                    return True, float(text)
+                return True, int(text)
+            except ValueError:  # not a number (or one of thousands of digits): said beside it
                 return True, text
         if widget == "choice":
             return True, text
@@ -96,8 +96,9 @@ class CheckBox:
         return _input_name(self.info.name)
 
 
-def _boxes(stored: list[dict[str, Any]]) -> list[CheckBox]:
-    """A box per installed check, the enabled ones first in their stored order."""
+def editor_for(stored: list[dict[str, Any]]) -> list[CheckBox]:
+    """The editor showing a site's stored checks: a box per installed check, the enabled
+    ones first in their stored order."""
     by_name = {entry.get("name"): entry for entry in stored if isinstance(entry, dict)}
     order = [entry.get("name") for entry in stored if isinstance(entry, dict)]
     infos = sorted(installed_checks(), key=lambda info: (
@@ -115,16 +116,12 @@ def _boxes(stored: list[dict[str, Any]]) -> list[CheckBox]:
     return boxes
 
 
-def editor_for(stored: list[dict[str, Any]]) -> list[CheckBox]:
-    """The editor showing a site's stored checks."""
-    return _boxes(stored)
-
-
-def read_editor(form: MultiDict, stored: list[dict[str, Any]]) -> tuple[list[dict], list[CheckBox]]:
+def read_editor(form: MultiDict, stored: list[dict[str, Any]]
+                ) -> tuple[list[dict], list[CheckBox], list[str]]:
     """The check list the form asks for (enabled checks keep their place; newly enabled ones
-    follow), and the editor showing what was typed. Stored checks that are no longer
-    installed are kept as they are."""
-    boxes = _boxes(stored)
+    follow), the editor showing what was typed, and the stored checks that are no longer
+    installed (they cannot run nor be validated, so saving drops them)."""
+    boxes = editor_for(stored)
     installed = {box.info.name for box in boxes}
     wanted: list[dict[str, Any]] = []
     for box in boxes:
@@ -137,9 +134,9 @@ def read_editor(form: MultiDict, stored: list[dict[str, Any]]) -> tuple[list[dic
                 options[option_input.info.name] = value
         if box.enabled:
             wanted.append({"name": box.info.name, "options": options, "trial": box.trial})
-    kept = [entry for entry in stored
+    gone = [str(entry.get("name")) for entry in stored
             if isinstance(entry, dict) and entry.get("name") not in installed]
-    return kept + wanted, boxes
+    return wanted, boxes, gone
 
 
 def place_errors(boxes: list[CheckBox], submitted: list[dict[str, Any]],

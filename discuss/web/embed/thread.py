@@ -84,26 +84,34 @@ def _render(query: dict[str, Any], status: int = 200, values: dict[str, Any] | N
     return response
 
 
+def _page_query(given: dict[str, Any]) -> dict[str, Any]:
+    """The page parameters, checked. A bad article address or title (they only describe a
+    thread its first comment creates) is left out rather than refusing the whole page."""
+    try:
+        return ThreadPageQuery().load(given)
+    except ValidationError as error:
+        if not set(error.messages) <= {"url", "title"}:
+            raise
+    return ThreadPageQuery().load({k: v for k, v in given.items() if k not in ("url", "title")})
+
+
 def _query_from_form(raw: Any) -> dict[str, Any]:
-    """The page parameters the form carried, checked like the query string."""
+    """The page parameters the form carried, checked like the query string (a bad address
+    or title among them is reported by the form's own check)."""
     wanted = {name: raw.get(name) for name in ("site", "thread", "sort", "cursor", "lang")}
     wanted["reply"] = raw.get("parent_id")
     wanted["url"], wanted["title"] = raw.get("thread_url"), raw.get("thread_title")
     try:
-        return ThreadPageQuery().load({k: v for k, v in wanted.items() if v})
-    except ValidationError as error:
-        if not set(error.messages) <= {"url", "title"}:
-            raise BadRequest("The form does not say which thread it belongs to.") from None
-    # Only the article's address or title is bad: the form's own check reports it.
-    return ThreadPageQuery().load({k: v for k, v in wanted.items()
-                                   if v and k not in ("url", "title")})
+        return _page_query({k: v for k, v in wanted.items() if v})
+    except ValidationError:
+        raise BadRequest("The form does not say which thread it belongs to.") from None
 
 
 @blueprint.get("/embed/thread")
 def thread_page() -> Response:
     """The thread and its form, rendered on the server."""
     try:
-        query = ThreadPageQuery().load(request.args)
+        query = _page_query(request.args.to_dict())
     except ValidationError as error:
         raise BadRequest(f"Some parameters are not valid: {', '.join(error.messages)}.") from None
     return _render(query)
