@@ -185,7 +185,7 @@ def _change_password(client, current, new, repeat=None, ip=None):
     return client.post("/admin/account", data={
         "current_password": current, "new_password": new,
         "repeat_password": new if repeat is None else repeat, "csrf_token": token},
-        environ_base={"REMOTE_ADDR": ip} if ip else None)
+        environ_base={"REMOTE_ADDR": ip} if ip else {})
 
 
 def test_a_moderator_changes_their_own_password(app, site, signed_in):
