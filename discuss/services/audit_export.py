@@ -18,7 +18,8 @@ from sqlalchemy import Row
 
 from discuss.errors import Invalid
 
-FORMATS = ("csv", "jsonl")
+MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/jsonl"}
+FORMATS = tuple(MEDIA_TYPES)
 COLUMNS = ("id", "time", "actor", "action", "site", "thread_id", "comment_id",
            "previous_status", "new_status", "note")
 # A spreadsheet runs a cell that starts like a formula; notes and names come from people.

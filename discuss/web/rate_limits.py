@@ -30,16 +30,12 @@ def _on_writes(hook: Callable[..., Any], on_read: Callable[..., Any]) -> Callabl
     return on_writes
 
 
-def _skip() -> None:
+def _nothing(*_args: Any) -> None:
     return None
 
 
 def _keep_response(response: Response) -> Response:
     return response
-
-
-def _ignore(_error: BaseException | None = None) -> None:
-    return None
 
 
 def _is_limiter_hook(hook: Any) -> bool:
@@ -54,9 +50,9 @@ def register(app: Flask) -> None:
     of its own, so its hooks would find nothing to check, report or release."""
     if app.config["DISCUSS"].rate_limit_default:
         return
-    for hooks, on_read in ((app.before_request_funcs, _skip),
+    for hooks, on_read in ((app.before_request_funcs, _nothing),
                            (app.after_request_funcs, _keep_response),
-                           (app.teardown_request_funcs, _ignore)):
+                           (app.teardown_request_funcs, _nothing)):
         app_hooks = hooks.setdefault(None, [])
         hooks[None] = [_on_writes(h, on_read) if _is_limiter_hook(h) else h for h in app_hooks]
 

@@ -37,8 +37,9 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 HSTS = "max-age=31536000; includeSubDomains"
 COMMON_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
-DATA_HEADERS = (("Content-Security-Policy", DATA_POLICY), ("X-Frame-Options", "DENY"))
-ALL_DATA_HEADERS = (*COMMON_HEADERS, *DATA_HEADERS)
+# Every answer that is not a page (JSON, CSV…): the common headers, the tightest policy.
+DATA_HEADERS = (*COMMON_HEADERS, ("Content-Security-Policy", DATA_POLICY),
+                ("X-Frame-Options", "DENY"))
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -101,8 +102,8 @@ def _framable(policy: str) -> bool:
 
 def data_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers of an answer that is not a page (JSON, CSV…), over HTTPS or not."""
-    return (*ALL_DATA_HEADERS, ("Strict-Transport-Security", HSTS)) if secure \
-        else ALL_DATA_HEADERS
+    return (*DATA_HEADERS, ("Strict-Transport-Security", HSTS)) if secure \
+        else DATA_HEADERS
 
 
 def add_security_headers(response: Response) -> Response:
@@ -117,7 +118,7 @@ def add_security_headers(response: Response) -> Response:
         if not _framable(headers["Content-Security-Policy"]):
             wanted += (("X-Frame-Options", "DENY"),)
     else:
-        wanted = ALL_DATA_HEADERS
+        wanted = DATA_HEADERS
     for name, value in wanted:
         if name.lower() not in present:
             headers.add(name, value)

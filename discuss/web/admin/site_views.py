@@ -42,40 +42,39 @@ def site_settings_page(slug: str):
     site = site_settings.get_settings(actor(), slug)
     form = SettingsForm(obj=site) if request.method == "GET" else SettingsForm()
     stored_checks = site.spam_checks or []
-    checks, submitted_checks, gone = editor_for(stored_checks), None, []
-    checks_problems: list[str] = []
+    submitted_checks, gone, checks_problems = None, [], []
+    if request.method == "POST" and MARKER in request.form:
+        submitted_checks, checks, gone = read_editor(request.form, stored_checks)
+    else:
+        checks = editor_for(stored_checks)
     if request.method == "GET":
         form.moderation.data = site.moderation.value
         form.origins.data = "\n".join(site.origins)
-    else:
-        if MARKER in request.form:
-            submitted_checks, checks, gone = read_editor(request.form, stored_checks)
-        if form.validate():
-            changes = {name: form[name].data for name in (
-                "name", "closed", "require_email", "max_depth", "edit_window_seconds",
-                "max_links", "auto_close_days", "flag_threshold", "language", "moderation")}
-            changes["privacy_url"] = form.privacy_url.data or None
-            if "origins" in request.form:
-                changes["origins"] = form.origins.data.split()
-            if submitted_checks is not None:
-                changes["spam_checks"] = submitted_checks
-            try:
-                site_settings.update_settings(actor(), slug, changes)
-            except Invalid as error:
-                about_checks = {k: v for k, v in error.errors.items()
-                                if k.startswith("spam_checks")}
-                checks_problems = place_errors(checks, submitted_checks or [], about_checks)
-                _show_errors(form, Invalid(error.detail, {
-                    k: v for k, v in error.errors.items() if k not in about_checks}))
-            else:
-                flash(f"Settings of {slug} saved.", "success")
-                for name in gone:
-                    flash(f"The spam check {name!r} is no longer installed and was taken off "
-                          "the list.", "info")
-                return redirect(url_for("admin.site_settings_page", slug=slug))
+    elif form.validate():
+        changes = {name: form[name].data for name in (
+            "name", "closed", "require_email", "max_depth", "edit_window_seconds",
+            "max_links", "auto_close_days", "flag_threshold", "language", "moderation")}
+        changes["privacy_url"] = form.privacy_url.data or None
+        if "origins" in request.form:
+            changes["origins"] = form.origins.data.split()
+        if submitted_checks is not None:
+            changes["spam_checks"] = submitted_checks
+        try:
+            site_settings.update_settings(actor(), slug, changes)
+        except Invalid as error:
+            about_checks = {k: v for k, v in error.errors.items()
+                            if k.startswith("spam_checks")}
+            checks_problems = place_errors(checks, submitted_checks or [], about_checks)
+            _show_errors(form, Invalid(error.detail, {
+                k: v for k, v in error.errors.items() if k not in about_checks}))
+        else:
+            flash(f"Settings of {slug} saved.", "success")
+            for name in gone:
+                flash(f"The spam check {name!r} is no longer installed and was taken off "
+                      "the list.", "info")
+            return redirect(url_for("admin.site_settings_page", slug=slug))
     editable = actor().is_admin
-    failed = form.errors or checks_problems or any(
-        box.errors or any(i.errors for i in box.inputs) for box in checks)
+    failed = form.errors or checks_problems or any(box.has_errors for box in checks)
     return render_template("admin/site_settings.html", site=site, form=form, editable=editable,
                            checks=checks, checks_problems=checks_problems,
                            checks_marker=MARKER), 422 if failed else 200

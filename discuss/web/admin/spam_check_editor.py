@@ -95,6 +95,11 @@ class CheckBox:
     def input_name(self) -> str:
         return _input_name(self.info.name)
 
+    @property
+    def has_errors(self) -> bool:
+        """Whether the check itself or any of its options was refused."""
+        return bool(self.errors) or any(i.errors for i in self.inputs)
+
 
 def editor_for(stored: list[dict[str, Any]]) -> list[CheckBox]:
     """The editor showing a site's stored checks: a box per installed check, the enabled
