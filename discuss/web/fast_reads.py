@@ -1,15 +1,16 @@
-"""A reader's request for a thread's comments, answered before Flask's request machinery.
+"""Readers' requests for comments and counts, answered before Flask's request machinery.
 
-Nearly every request discuss serves is a reader's ``GET /api/v1/comments``, answered with a
-304 or with the cached first page after one query. For that answer Flask's request context,
-routing, the API framework's wrappers and a dozen hooks cost several times what the answer
-itself does (``bench/NOTES.md``). This WSGI layer takes exactly that request from an
-anonymous reader (no cookie, no ``Authorization``) and answers it through the same service
-(``read_listing``), with the same parser and the same headers the hooks add (CORS, security,
-request id) and the same metrics and access line. Everything else, and every answer but a
-200 or a 304 (an unknown site, a bad parameter, a database away), goes through Flask as
-before. ``tests/perf/test_fast_reads.py`` holds both ways to the same status, headers and
-bytes.
+Nearly every request discuss serves is a reader's ``GET /api/v1/comments`` (answered with a
+304 or with the cached first page after one query) or a listing page's
+``GET /api/v1/counts`` (one query). For those answers Flask's request context, routing, the
+API framework's wrappers and a dozen hooks cost several times what the answer itself does
+(``bench/NOTES.md``). This WSGI layer takes exactly those requests from an anonymous reader
+(no cookie, no ``Authorization``) and answers them through the same services
+(``read_listing``, ``count_comments``), with the same parsers and the same headers the hooks
+add (CORS, security, request id) and the same metrics and access line. Everything else, and
+every answer but a 200 or a 304 (an unknown site, a bad parameter, a database away), goes
+through Flask as before. ``tests/perf/test_fast_reads.py`` holds both ways to the same
+status, headers and bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -26,20 +28,60 @@ from werkzeug.wrappers import Request
 
 from discuss.errors import DomainError
 from discuss.logs import accept_request_id, bind_request_id
-from discuss.schemas.comments import ListQuery
+from discuss.schemas.comments import CountsQuery, ListQuery
 from discuss.services.cached_listing import read_listing
+from discuss.services.counts import count_comments
 from discuss.web.api.parsing import ApiBlueprint
-from discuss.web.api.render import listing_json
+from discuss.web.api.render import counts_json, listing_json
 from discuss.web.api.requests import first_entity_tag
 from discuss.web.cors import public_origin, read_allowed, sharing_headers
 from discuss.web.metrics import REQUEST_ID_HEADER, record_answer
 from discuss.web.security import data_headers
 
-PATH = "/api/v1/comments"
-ENDPOINT = "/api/v1/comments"  # the route's rule, as the metrics label it
-_QUERY_SCHEMA = ListQuery()
+LISTING = "/api/v1/comments"
+COUNTS = "/api/v1/counts"
+_LISTING_QUERY = ListQuery()
+_COUNTS_QUERY = CountsQuery()
 log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one route answers, before the headers every answer shares."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    site_origins: tuple[str, ...]
+
+
+def _parse(request: Request, schema: Any) -> dict[str, Any]:
+    return ApiBlueprint.ARGUMENTS_PARSER.parse(schema, request, location="query")
+
+
+def _listing(request: Request) -> Reply:
+    args = _parse(request, _LISTING_QUERY)
+    page = read_listing(args["site"], args["thread"], listing_json, args["sort"],
+                        args["limit"], args["cursor"],
+                        known_tag=first_entity_tag(request.environ.get("HTTP_IF_NONE_MATCH")))
+    headers = [("ETag", f'"{page.tag}"'), ("Cache-Control", "no-cache")]
+    if page.not_modified:
+        return Reply("304 NOT MODIFIED", headers, b"", page.site_origins)
+    headers += [("Content-Type", "application/json"), ("Content-Length", str(len(page.body)))]
+    return Reply("200 OK", headers, page.body, page.site_origins)
+
+
+def _counts(request: Request) -> Reply:
+    args = _parse(request, _COUNTS_QUERY)
+    found = count_comments(args["site"], args["thread"])
+    body = counts_json(found.counts)
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return Reply("200 OK", headers, body, found.site_origins)
+
+
+# Path -> how it is answered; each path is its route's rule, as the metrics label it.
+ROUTES: dict[str, Callable[[Request], Reply]] = {LISTING: _listing, COUNTS: _counts}
 
 
 class FastReads:
@@ -51,14 +93,16 @@ class FastReads:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        if (environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET"
+        path = environ.get("PATH_INFO")
+        route = ROUTES.get(path)  # type: ignore[arg-type]
+        if (route is None or environ.get("REQUEST_METHOD") != "GET"
                 or "HTTP_COOKIE" in environ or "HTTP_AUTHORIZATION" in environ):
             return self.inner(environ, start_response)
         started = time.perf_counter()
         request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
         bind_request_id(request_id)
         try:
-            answer = self._answer(environ, request_id)
+            answer = self._answer(environ, request_id, route)
         finally:
             bind_request_id(None)
         if answer is None:  # not ours to answer: Flask does, with its errors and hooks
@@ -66,39 +110,30 @@ class FastReads:
             return self.inner(environ, start_response)
         status, headers, body = answer
         start_response(status, headers)
-        record_answer("GET", PATH, ENDPOINT, int(status[:3]), time.perf_counter() - started,
+        record_answer("GET", path, path, int(status[:3]), time.perf_counter() - started,
                       request_id)
         return [body]
 
-    def _answer(self, environ: dict[str, Any], request_id: str
+    def _answer(self, environ: dict[str, Any], request_id: str,
+                route: Callable[[Request], Reply]
                 ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         request = Request(environ)
         with self.app.app_context():
             try:
-                args = ApiBlueprint.ARGUMENTS_PARSER.parse(_QUERY_SCHEMA, request,
-                                                           location="query")
-                page = read_listing(args["site"], args["thread"], listing_json, args["sort"],
-                                    args["limit"], args["cursor"],
-                                    known_tag=first_entity_tag(environ.get("HTTP_IF_NONE_MATCH")))
+                reply = route(request)
             except (HTTPException, DomainError, SQLAlchemyError):
                 return None  # Flask answers it again, with the right error page or problem
             except Exception:  # a slip here must not cost the reader: Flask answers, we log
                 log.exception("the readers' fast path failed; Flask answers instead")
                 return None
-            headers = [("ETag", f'"{page.tag}"'), ("Cache-Control", "no-cache")]
-            if not page.not_modified:
-                headers += [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(page.body)))]
-            headers += data_headers(request.is_secure)
+            headers = [*reply.headers, *data_headers(request.is_secure)]
             headers += [(REQUEST_ID_HEADER, request_id), ("Vary", "Origin, Cookie")]
             origin = environ.get("HTTP_ORIGIN")
-            if origin and read_allowed(origin, page.site_origins,
+            if origin and read_allowed(origin, reply.site_origins,
                                        f"{request.scheme}://{request.host}",
                                        public_origin(self.app)):
                 headers += sharing_headers(origin)
-        if page.not_modified:
-            return "304 NOT MODIFIED", headers, b""
-        return "200 OK", headers, page.body
+        return reply.status, headers, reply.body
 
 
 def install(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """The readers' fast path (discuss/web/fast_reads.py) answers exactly what Flask would.
 
+It answers two requests: a thread's comments and the counts of many threads.
+
 Each request is sent to an app with the fast path and to one without it (the same database);
 status, headers (but the fresh request id) and bytes must be the same. Separately: the fast
 path really answers before Flask (no hook runs), counts in the metrics and the access log,
@@ -17,6 +19,7 @@ from flask import Flask
 from discuss.web.fast_reads import FastReads
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
+COUNTS = "/api/v1/counts?site=news&thread=article-1"
 OWN = "http://localhost"
 
 
@@ -97,6 +100,31 @@ def test_conditional_reads_are_answered_alike(pair):
     assert _same(fast, slow, LISTING, {"If-None-Match": "*"}).status_code == 200
 
 
+@pytest.mark.parametrize("headers", [
+    {}, {"Origin": "https://news.example"}, {"Origin": "https://elsewhere.example"},
+    {"Origin": OWN}, {"X-Request-ID": "trace-me-42"},
+])
+@pytest.mark.parametrize("query", [
+    "", "&thread=never-commented", "&thread=zeta&thread=alpha&thread=article-1",
+    "&thread=caf%C3%A9%20%E2%80%94%20%F0%9F%98%80",
+])
+def test_counts_are_answered_as_flask_would(pair, headers, query):
+    fast, slow = pair
+    answer = _same(fast, slow, COUNTS + query, headers)
+    assert answer.get_json()["counts"]["article-1"] == 3
+
+
+def test_counts_errors_are_alike(pair):
+    fast, slow = pair
+    too_many = "".join(f"&thread=t{n}" for n in range(101))
+    for path, status in (("/api/v1/counts?site=news", 400),
+                         ("/api/v1/counts?site=nowhere&thread=t", 404),
+                         ("/api/v1/counts?thread=t", 400),
+                         ("/api/v1/counts?site=news" + too_many, 400),
+                         ("/api/v1/counts?site=news&thread=" + "k" * 1000, 400)):
+        assert _same(fast, slow, path).status_code == status, path
+
+
 def test_later_pages_and_errors_are_alike(pair):
     fast, slow = pair
     first = _same(fast, slow, LISTING + "&limit=1").get_json()
@@ -129,13 +157,16 @@ def test_it_answers_before_flask_and_is_counted(pair, caplog):
         assert client.get(LISTING).status_code == 200
         tag = client.get(LISTING).headers["ETag"]
         assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+        assert client.get(COUNTS).status_code == 200
     assert seen == []  # not one Flask hook ran
     lines = [r for r in caplog.records if r.name == "discuss.access"]
     assert [(r.status, r.endpoint) for r in lines] == [(200, "/api/v1/comments")] * 2 + [
-        (304, "/api/v1/comments")]
+        (304, "/api/v1/comments"), (200, "/api/v1/counts")]
     metrics = client.get("/metrics").get_data(as_text=True)
     assert ('discuss_http_requests_total{endpoint="/api/v1/comments",method="GET",'
             'status="304"}') in metrics
+    assert ('discuss_http_requests_total{endpoint="/api/v1/counts",method="GET",'
+            'status="200"}') in metrics
 
 
 @pytest.mark.parametrize(("method", "headers", "path"), [
@@ -145,7 +176,9 @@ def test_it_answers_before_flask_and_is_counted(pair, caplog):
     ("OPTIONS", {"Origin": "https://news.example", "Access-Control-Request-Method": "GET"},
      LISTING),
     ("GET", {}, "/api/v1/comments/1"),
-    ("GET", {}, "/api/v1/counts?site=news&thread=article-1"),
+    ("POST", {}, COUNTS),
+    ("GET", {"Cookie": "session=abc"}, COUNTS),
+    ("GET", {}, "/api/v1/config?site=news&thread=article-1"),
     ("GET", {}, "/api/v1/comments?site=nowhere&thread=t"),
 ])
 def test_everything_else_goes_through_flask(pair, method, headers, path):
@@ -168,6 +201,9 @@ def test_one_statement_for_a_cached_read_and_a_304(app, client, site, post_comme
     assert counted.count == 1
     with query_counter() as counted:
         assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    assert counted.count == 1
+    with query_counter() as counted:
+        assert client.get(COUNTS + "&thread=other").status_code == 200
     assert counted.count == 1
     assert seen == []
 

@@ -60,3 +60,8 @@ def listing_json(page: ThreadPage) -> bytes:
         "next_cursor": page.next_cursor,
     }
     return (_encode(body) + "\n").encode()
+
+
+def counts_json(counts: dict[str, int]) -> bytes:
+    """The counts body as Flask's JSON provider writes ``CountsOut().dump(...)``."""
+    return (_encode({"counts": counts}) + "\n").encode()
