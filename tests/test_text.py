@@ -132,6 +132,9 @@ def test_corpus_is_large_enough():
         ("```py\nif a < b:\n```", '<pre><code class="language-py">if a &lt; b:\n</code></pre>'),
         ("# not a heading", "<p># not a heading</p>"),
         ("a & b", "<p>a &amp; b</p>"),
+        # what a reader types in code is shown as typed, entities included
+        ("`&amp; and &#x3c;`", "<p><code>&amp;amp; and &amp;#x3c;</code></p>"),
+        ("&amp; outside code is an ampersand", "<p>&amp; outside code is an ampersand</p>"),
     ],
 )
 def test_the_markdown_subset(source, expected):

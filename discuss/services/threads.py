@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
 from discuss.models import Site, Thread, utcnow
 
 # Statements of the posting path, built once: building one costs more than running it.
-_BY_KEY = sa.select(Thread).where(Thread.site_id == sa.bindparam("site_id"),
-                                  Thread.key == sa.bindparam("key"))
+# The caller holds the site already: the thread's ``site`` comes from the session's identity
+# map when read, instead of being joined and loaded again with every lookup.
+_BY_KEY = (sa.select(Thread)
+           .where(Thread.site_id == sa.bindparam("site_id"), Thread.key == sa.bindparam("key"))
+           .options(lazyload(Thread.site)))
 _THREADS = Thread.__table__
 _BUMP = (
     sa.update(_THREADS)
