@@ -9,8 +9,9 @@ API framework's wrappers and a dozen hooks cost several times what the answer it
 (``read_listing``, ``count_comments``), with the same parsers and the same headers the hooks
 add (CORS, security, request id) and the same metrics and access line. Everything else, and
 every answer but a 200 or a 304 (an unknown site, a bad parameter, a database away), goes
-through Flask as before. ``tests/perf/test_fast_reads.py`` holds both ways to the same
-status, headers and bytes.
+through Flask as before; a database error is handed over with the request, so Flask answers
+it without asking the database (and waiting out its timeout) a second time.
+``tests/perf/test_fast_reads.py`` holds both ways to the same status, headers and bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
@@ -38,6 +39,7 @@ from discuss.web.cors import public_origin, read_allowed, sharing_headers
 from discuss.web.metrics import REQUEST_ID_HEADER, record_answer
 from discuss.web.security import data_headers
 
+DATABASE_ERROR = "discuss.fast_reads.database_error"  # environ key: the error Flask answers
 LISTING = "/api/v1/comments"
 COUNTS = "/api/v1/counts"
 _LISTING_QUERY = ListQuery()
@@ -121,8 +123,11 @@ class FastReads:
         with self.app.app_context():
             try:
                 reply = route(request)
-            except (HTTPException, DomainError, SQLAlchemyError):
+            except (HTTPException, DomainError):
                 return None  # Flask answers it again, with the right error page or problem
+            except SQLAlchemyError as error:
+                environ[DATABASE_ERROR] = error
+                return None
             except Exception:  # a slip here must not cost the reader: Flask answers, we log
                 log.exception("the readers' fast path failed; Flask answers instead")
                 return None
@@ -136,8 +141,17 @@ class FastReads:
         return reply.status, headers, reply.body
 
 
+def _answer_database_error() -> None:
+    """Raise the fast path's database error for Flask's error handlers, after the other
+    hooks (CORS among them) have seen the request as they would for the view."""
+    error = request.environ.get(DATABASE_ERROR)
+    if error is not None:
+        raise error
+
+
 def install(app: Flask) -> None:
     """Put the fast path in front of the app, unless every request must pass the limiter."""
     if app.config["DISCUSS"].rate_limit_default:
         return
+    app.before_request(_answer_database_error)
     app.wsgi_app = FastReads(app, app.wsgi_app)  # type: ignore[method-assign]

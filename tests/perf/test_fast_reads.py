@@ -14,8 +14,11 @@ import logging
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
+from discuss import create_app
+from discuss.extensions import db
 from discuss.web.fast_reads import FastReads
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
@@ -134,6 +137,26 @@ def test_later_pages_and_errors_are_alike(pair):
                          ("/api/v1/comments?site=news", 400),
                          ("/api/v1/comments?site=news&thread=never-commented", 200)):
         assert _same(fast, slow, path).status_code == status, path
+
+
+@pytest.mark.parametrize("path", [LISTING, COUNTS])
+def test_a_database_away_is_asked_once_and_answered_as_flask_would(tmp_path, path):
+    """The fast path hands its database error to Flask, which answers the 503 without
+    connecting again (against an unreachable server each attempt waits out a timeout)."""
+    url = f"sqlite:///{tmp_path}/missing-folder/discuss.db"  # cannot be opened
+    attempts: list[str] = []
+    apps = []
+    for fast in (True, False):
+        app = create_app({"database_url": url, "secret_key": "test-secret-" + "k" * 20,
+                          "instance_path": str(tmp_path / "instance")})
+        with app.app_context():
+            sa.event.listen(db.engine, "do_connect", lambda *_: attempts.append("connect"))
+        apps.append(app if fast else _flask_only(app))
+    answer = _same(*apps, path, {"Origin": OWN})
+    assert answer.status_code == 503
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.headers["Retry-After"] == "5"
+    assert attempts == ["connect", "connect"]  # once by each app: the fast one did not retry
 
 
 def test_over_https_behind_a_proxy_it_adds_hsts_as_flask_does(make_app, make_site,
