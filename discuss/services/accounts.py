@@ -183,11 +183,15 @@ def update_user(
 
 def change_own_password(by: Actor, current_password: str, new_password: str) -> User:
     """A signed-in user replaces their own password, proving they know the current one (a
-    borrowed session alone must not be enough). Their other sessions are signed out."""
+    borrowed session alone must not be enough). Their other sessions are signed out. A wrong
+    current password is written to the audit log: it may be someone else at that session."""
     user = db.session.get(User, by.user_id) if by.user_id is not None else None
     if user is None or not user.active:
         raise Forbidden("Only a signed-in user can change their own password.")
     if not check_password_hash(user.password_hash, current_password):
+        audit.record(by, AuditAction.USER_UPDATE,
+                     note=f"{user.name}: own password change refused, wrong current password")
+        db.session.commit()
         raise Invalid("The current password is wrong.",
                       {"current_password": ["That is not your current password."]})
     _check_password(new_password, "new_password")

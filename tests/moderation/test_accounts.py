@@ -227,6 +227,11 @@ def test_a_refused_password_change_says_why_beside_the_field(app, site, signed_i
     assert message in block[:block.index("</div>")]  # beside the field it concerns
     assert client.get("/admin/queue").status_code == 200  # still signed in
     sign_in(app.test_client(), "mod", PASSWORD)  # the old password still works
+    admin, _ = signed_in("chief", "admin")
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    refused = "mod: own password change refused, wrong current password"
+    assert (refused in audit) == (field == "current_password")  # a guess is on record
+    assert "own password changed" not in audit
 
 
 def test_the_password_change_needs_csrf_and_a_signed_in_user(app, site, signed_in):
