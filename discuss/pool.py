@@ -95,7 +95,7 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
                 driver.autocommit = False
     except driver_error as error:
         connection.invalidate(error)  # never hand a broken connection to the next request
-        raise sa.exc.OperationalError(sql, args, error) from error
+        raise sa.exc.OperationalError(sql, args, error, connection_invalidated=True) from error
     finally:
         connection.close()
 

@@ -85,6 +85,7 @@ def _linker() -> Linker:
 
 def sanitize_html(html: str) -> str:
     """Reduce HTML to the allowlist and turn bare URLs into safe links."""
+    html = html.replace("\x00", "\ufffd")
     return _linker().linkify(_cleaner().clean(html)).strip()
 
 
@@ -382,4 +383,4 @@ def markdown_from_html(html: str, *, newlines_break: bool = False) -> str:
 
 def clean_html(html: str) -> str:
     """Re-apply the allowlist to stored HTML read from a backup; our own output is unchanged."""
-    return sanitize_html(html.replace("\x00", "\ufffd"))
+    return sanitize_html(html)

@@ -75,6 +75,12 @@ class Comment(Base):
     thread: Mapped[Thread] = relationship(lazy="joined", innerjoin=True)
 
     @property
+    def check_results(self) -> list[dict[str, Any]]:
+        """What each check said when the comment came in, for moderators and the API; the
+        stored list also remembers what learning checks were taught later."""
+        return [r for r in self.checks or [] if isinstance(r, dict) and "verdict" in r]
+
+    @property
     def is_public(self) -> bool:
         """Readers see approved comments only."""
         return self.status is CommentStatus.APPROVED

@@ -104,7 +104,7 @@ class ModeratedCommentOut(Schema):
     likes = fields.Integer()
     dislikes = fields.Integer()
     flag_count = fields.Integer()
-    checks = fields.List(fields.Nested(CheckOut))
+    checks = fields.List(fields.Nested(CheckOut), attribute="check_results")
     flags = fields.List(fields.Nested(FlagOut))
 
 

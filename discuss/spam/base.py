@@ -151,7 +151,9 @@ class CheckContext:
     settings: Any
     now: datetime
     trial: bool = False
-    record: Mapping[str, Any] | None = None  # feedback only: this check's stored verdict
+    # Feedback only: this check's stored verdict, plus "taught" (what it was last told). A
+    # check switched on after the comment came in has no verdict: just {"check", "taught"}.
+    record: Mapping[str, Any] | None = None
 
     def option(self, name: str, default: Any = None) -> Any:
         """An option value, or ``default`` when unset or None."""

@@ -346,6 +346,8 @@ def send_feedback(site: Site, comment: Comment, is_spam: bool) -> None:
             log.exception("spam check %s: feedback on comment %s failed", name, comment.id)
             continue
         record = records.get(name)
-        if record is not None and record.get("taught") != taught:
+        if record is None:  # the check came after the comment: remember what it was told
+            comment.checks = [*(comment.checks or []), {"check": name, "taught": taught}]
+        elif record.get("taught") != taught:
             record["taught"] = taught  # what this check was last told, for a reversal
             flag_modified(comment, "checks")

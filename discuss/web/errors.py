@@ -179,15 +179,18 @@ def handle_unexpected(error: Exception) -> Response:
     return problem(500, "Something went wrong on our side.")
 
 
+# The errors ``handle_database_error`` answers (the readers' fast path hands these to it).
+DATABASE_ERRORS = (OperationalError, DBAPIError, PoolTimeout, PendingRollbackError)
+
+
 def register(app: Flask) -> None:
     """Install the handlers (after flask-smorest, so these win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(domain.DomainError, handle_domain_error)
-    app.register_error_handler(OperationalError, handle_database_error)
-    app.register_error_handler(DBAPIError, handle_database_error)
-    app.register_error_handler(PoolTimeout, handle_database_error)
-    # An earlier statement of this request failed on a lost connection and was swallowed.
-    app.register_error_handler(PendingRollbackError, handle_database_error)
+    # PendingRollbackError: an earlier statement of this request failed on a lost
+    # connection and was swallowed.
+    for error_class in DATABASE_ERRORS:
+        app.register_error_handler(error_class, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
     # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which would raise.
     app.teardown_appcontext(release_session)

@@ -159,6 +159,39 @@ def test_a_database_away_is_asked_once_and_answered_as_flask_would(tmp_path, pat
     assert attempts == ["connect", "connect"]  # once by each app: the fast one did not retry
 
 
+def test_a_dead_pooled_connection_is_tried_again_on_a_fresh_one(backend, make_app, make_site,
+                                                                post_comment, database_url):
+    """Unlike a database away, a pooled connection the server has closed (a restart, a
+    failover) is not an outage: the reader gets the page, through Flask on a new connection."""
+    if backend != "postgresql":
+        pytest.skip("needs a server-side connection to terminate")
+    import psycopg
+
+    make_site()
+    post_comment("Hello")
+    app = make_app()
+    client = app.test_client()
+    assert client.get(LISTING).status_code == 200
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 1  # the next read takes this very connection
+        pooled = db.engine.raw_connection()
+        try:
+            cursor = pooled.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+            cursor.close()
+        finally:
+            pooled.close()
+        connects: list[str] = []
+        sa.event.listen(db.engine, "do_connect", lambda *_: connects.append("connect"))
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    answer = client.get(LISTING)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"
+    assert connects == ["connect"]
+
+
 def test_over_https_behind_a_proxy_it_adds_hsts_as_flask_does(make_app, make_site,
                                                                post_comment):
     make_site()

@@ -77,3 +77,25 @@ def test_a_reversed_decision_moves_the_document_instead_of_counting_it_twice(
         client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": action},
                     headers=headers)
     assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]
+
+
+def test_a_check_enabled_after_the_comment_also_moves_a_reversed_decision(
+        app, client, make_site, post_comment):
+    """The comment came in before bayes was on, so it has no bayes verdict; what bayes is
+    taught is still remembered, and only the check results are shown to moderators."""
+    from discuss.services import accounts
+
+    make_site(spam_checks=[{"name": "honeypot"}])
+    comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
+    with app.app_context():
+        key = accounts.create_api_key("news")[1]
+        site = db.session.query(Site).filter_by(slug="news").one()
+        site.spam_checks = [{"name": "honeypot"}, {"name": "bayes"}]
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {key}"}
+    for action, learned in (("spam", (1, 0)), ("ham", (0, 1)), ("spam", (1, 0))):
+        answer = client.post(f"/api/v1/moderation/comments/{comment_id}",
+                             json={"action": action}, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        assert _learned(app) == [("", *learned), ("casino", *learned)], action
+    assert [c["check"] for c in answer.get_json()["checks"]] == ["honeypot"]

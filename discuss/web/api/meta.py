@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Response
+
 from discuss.schemas.comments import (
     ConfigOut,
     CountsOut,
@@ -14,6 +16,7 @@ from discuss.services import comments as comment_service
 from discuss.services.counts import count_comments
 from discuss.services.widget import widget_config
 from discuss.web.api import blueprint as blp
+from discuss.web.api.render import counts_json
 from discuss.web.cors import known_site_origins
 
 
@@ -34,7 +37,8 @@ def counts(args: dict):
     """Approved comments per thread, for up to 100 keys in one request."""
     found = count_comments(args["site"], args["thread"])
     known_site_origins(found.site_origins)
-    return {"counts": found.counts}
+    # Serialised as CountsOut (render.py), as the readers' fast path answers it too.
+    return Response(counts_json(found.counts), mimetype="application/json")
 
 
 @blp.route("/preview", methods=["POST"])
