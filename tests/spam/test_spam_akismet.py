@@ -142,6 +142,31 @@ def test_moderators_corrections_go_back_to_akismet(app, make_site, post_comment,
     assert ham["comment_content"] == "My honest view" and ham["api_key"] == VALID_KEY
 
 
+def test_reversed_decisions_are_reported_again(app, make_site, post_comment, akismet_server):
+    """Akismet said ham, the moderator says spam, then ham again: Akismet hears both; and a
+    comment from before Akismet was switched on is taught, and untaught, the same way."""
+    make_site(spam_checks=[_akismet(akismet_server)])
+    checked = post_comment("Checked on arrival").get_json()["comment"]["id"]
+    with app.app_context():
+        site = db.session.query(Site).filter_by(slug="news").one()
+        site.spam_checks = []
+        db.session.commit()
+    earlier = post_comment("Before Akismet").get_json()["comment"]["id"]
+    with app.app_context():
+        site = db.session.query(Site).filter_by(slug="news").one()
+        site.spam_checks = [_akismet(akismet_server)]
+        db.session.commit()
+    for comment_id in (checked, earlier):
+        for is_spam in (True, True, False, True):  # the second "spam" teaches nothing new
+            _decide(app, comment_id, is_spam=is_spam)
+    told = [(call["comment_content"], kind) for kind in ("submit-spam", "submit-ham")
+            for call in akismet_server.calls(kind)]
+    assert sorted(told) == sorted([("Checked on arrival", "submit-spam")] * 2
+                                  + [("Checked on arrival", "submit-ham")]
+                                  + [("Before Akismet", "submit-spam")] * 2
+                                  + [("Before Akismet", "submit-ham")])
+
+
 def test_unreachable_akismet_does_not_break_a_decision(app, make_site, post_comment,
                                                        akismet_server, caplog):
     make_site(spam_checks=[_akismet(akismet_server)])

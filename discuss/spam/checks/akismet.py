@@ -131,9 +131,14 @@ class AkismetCheck:
         return ham("Akismet: not spam", 0.1)
 
     def feedback(self, submission: Submission, is_spam: bool, context: CheckContext) -> None:
-        """Report Akismet's mistakes: missed spam (submit-spam) and false positives (submit-ham)."""
-        said_spam = (context.record or {}).get("verdict") == "spam"
-        if is_spam == said_spam:
+        """Report Akismet's mistakes: missed spam (submit-spam) and false positives (submit-ham).
+
+        What Akismet holds about a comment is what it was last taught, else its own verdict
+        (none when it was switched on after the comment came in): a reversed decision is
+        reported again, the other way."""
+        record = context.record or {}
+        believes_spam = record.get("taught", record.get("verdict")) == "spam"
+        if is_spam == believes_spam:
             return
         client = self._client(context)
         arguments = self._arguments(submission, context)
