@@ -71,6 +71,7 @@ class AuditAction(enum.StrEnum):
     KEY_REVOKE = "key-revoke"
     USER_CREATE = "user-create"
     USER_UPDATE = "user-update"
+    PASSWORD_REFUSED = "password-refused"  # a wrong current password at "Your account"
 
 
 class AuditEvent(Base):

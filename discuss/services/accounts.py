@@ -189,8 +189,8 @@ def change_own_password(by: Actor, current_password: str, new_password: str) -> 
     if user is None or not user.active:
         raise Forbidden("Only a signed-in user can change their own password.")
     if not check_password_hash(user.password_hash, current_password):
-        audit.record(by, AuditAction.USER_UPDATE,
-                     note=f"{user.name}: own password change refused, wrong current password")
+        audit.record(by, AuditAction.PASSWORD_REFUSED,
+                     note=f"{user.name}: wrong current password")
         db.session.commit()
         raise Invalid("The current password is wrong.",
                       {"current_password": ["That is not your current password."]})
