@@ -15,7 +15,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from discuss.cli_errors import fail
 from discuss.errors import DomainError
-from discuss.services import accounts, audit, audit_export, demo, export, imports, privacy, sites
+from discuss.services import actors, audit, audit_export, demo, export, imports, privacy, sites
 
 
 @click.group("sites", cls=AppGroup)
@@ -163,7 +163,7 @@ def audit_export_command(site_slug: str | None, actor: str | None, since: dateti
                          until: datetime | None, file_format: str, output: Path | None) -> None:
     """Write every audit event, oldest first, as CSV or JSON Lines."""
     try:
-        events = audit.all_events(accounts.SYSTEM, site_slug, actor,
+        events = audit.all_events(actors.SYSTEM, site_slug, actor,
                                   since and since.replace(tzinfo=UTC),
                                   until and until.replace(tzinfo=UTC))
     except DomainError as error:

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from discuss.cli_errors import fail
 from discuss.errors import DomainError
 from discuss.models import Role
-from discuss.services import accounts
+from discuss.services import accounts, actors
 
 
 @click.group("users", cls=AppGroup)
@@ -46,7 +46,7 @@ def create_user_command(name: str, admin: bool, sites: tuple[str, ...],
 @users_group.command("list")
 def list_users_command() -> None:
     """Show every account."""
-    for user in accounts.list_users(accounts.SYSTEM):
+    for user in accounts.list_users(actors.SYSTEM):
         scope = "all sites" if user.is_admin else ", ".join(s.slug for s in user.sites)
         state = "" if user.active else " [inactive]"
         click.echo(f"{user.name}\t{user.role.value}\t{scope}{state}")
@@ -74,7 +74,7 @@ def create_key_command(site: str | None, label: str) -> None:
 @keys_group.command("list")
 def list_keys_command() -> None:
     """Show every key by its prefix (never the secret)."""
-    for key in accounts.list_api_keys(accounts.SYSTEM):
+    for key in accounts.list_api_keys(actors.SYSTEM):
         state = " [revoked]" if key.revoked_at else ""
         click.echo(f"{key.id}\t{key.prefix}…\t{key.scope}\t{key.label}{state}")
 
@@ -84,7 +84,7 @@ def list_keys_command() -> None:
 def revoke_key_command(key_id: int) -> None:
     """Stop a key working."""
     try:
-        key = accounts.revoke_api_key(accounts.SYSTEM, key_id)
+        key = accounts.revoke_api_key(actors.SYSTEM, key_id)
     except DomainError as error:
         fail(error)
     click.echo(f"revoked {key.prefix}…")

@@ -17,7 +17,7 @@ from discuss.extensions import db
 from discuss.models import AuditAction, AuditEvent, Comment, CommentStatus, Site, utcnow
 
 if TYPE_CHECKING:
-    from discuss.services.accounts import Actor
+    from discuss.services.actors import Actor
 
 MAX_PAGE = 200
 EXPORT_BATCH = 500

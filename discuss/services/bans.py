@@ -11,7 +11,7 @@ from discuss.errors import Conflict, Forbidden, Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import AuditAction, Ban, BanKind, Comment, Site, utcnow
 from discuss.services import audit
-from discuss.services.accounts import Actor
+from discuss.services.actors import Actor
 from discuss.services.sites import get_site
 
 

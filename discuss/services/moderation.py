@@ -18,7 +18,7 @@ from discuss.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import AuditAction, AuditEvent, Comment, CommentStatus, Site
 from discuss.services import audit
-from discuss.services.accounts import Actor
+from discuss.services.actors import Actor
 from discuss.services.threads import record_change
 from discuss.spam import registry
 

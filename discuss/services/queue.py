@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from discuss.errors import BadRequest, NotFound
 from discuss.extensions import db
 from discuss.models import AuditEvent, Comment, CommentStatus, Flag, Site, Thread
-from discuss.services.accounts import Actor
+from discuss.services.actors import Actor
 from discuss.services.sites import get_site
 
 MAX_PAGE = 100

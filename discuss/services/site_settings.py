@@ -10,7 +10,7 @@ from discuss.errors import Invalid
 from discuss.extensions import db
 from discuss.models import AuditAction, Comment, CommentStatus, ModerationMode, Site, Thread
 from discuss.services import audit
-from discuss.services.accounts import Actor
+from discuss.services.actors import Actor
 from discuss.services.sites import get_site, normalise_origins
 from discuss.services.threads import ensure_thread, find_thread, record_change
 from discuss.spam import registry

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFError
 from discuss.errors import Unauthorized
 from discuss.extensions import csrf, login_manager
 from discuss.models import User
-from discuss.services import accounts
-from discuss.services.accounts import Actor
+from discuss.services import accounts, actors
+from discuss.services.actors import Actor
 from discuss.web.api.requests import bearer_token
 from discuss.web.errors import problem
 
@@ -42,7 +42,7 @@ class SessionUser(UserMixin):
 
     def __init__(self, user: User) -> None:
         self.user = user
-        self.actor = accounts.actor_for_user(user)
+        self.actor = actors.actor_for_user(user)
 
     def get_id(self) -> str:
         return accounts.session_id(self.user)

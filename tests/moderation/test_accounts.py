@@ -154,10 +154,10 @@ def test_sign_out_and_deactivation_end_sessions(app, make_user, site, signed_in)
 
     other, _ = signed_in("olena")
     with app.app_context():
-        from discuss.services import accounts
+        from discuss.services import accounts, actors
 
         user = db.session.execute(db.select(User).where(User.name == "olena")).scalar_one()
-        accounts.update_user(accounts.SYSTEM, user.id, active=False)
+        accounts.update_user(actors.SYSTEM, user.id, active=False)
     assert other.get("/admin/queue").status_code == 302
     assert other.get("/api/v1/moderation/me").status_code == 401
     fresh = app.test_client()
@@ -169,10 +169,10 @@ def test_sign_out_and_deactivation_end_sessions(app, make_user, site, signed_in)
 def test_password_change_signs_out_other_sessions(app, site, signed_in):
     client, _ = signed_in("mod")
     with app.app_context():
-        from discuss.services import accounts
+        from discuss.services import accounts, actors
 
         user = db.session.execute(db.select(User).where(User.name == "mod")).scalar_one()
-        accounts.update_user(accounts.SYSTEM, user.id, password="another long password")
+        accounts.update_user(actors.SYSTEM, user.id, password="another long password")
     assert client.get("/admin/queue").status_code == 302
     sign_in(app.test_client(), "mod", "another long password")
 

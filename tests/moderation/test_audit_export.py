@@ -9,7 +9,7 @@ import json
 from discuss.extensions import db
 from discuss.models import AuditAction
 from discuss.services import audit
-from discuss.services.accounts import SYSTEM
+from discuss.services.actors import SYSTEM
 from discuss.services.audit_export import COLUMNS
 from discuss.services.sites import get_site
 

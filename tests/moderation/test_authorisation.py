@@ -129,13 +129,13 @@ def test_session_without_csrf_token_is_refused(app, world, signed_in, name):
 
 def test_a_key_needs_no_csrf_token_and_a_revoked_key_stops_working(app, client, world,
                                                                    make_key):
-    from discuss.services import accounts
+    from discuss.services import accounts, actors
 
     key = make_key("news")
     assert send(client, world, "act", bearer(key)).status_code == 200
     with app.app_context():
         key_id = accounts.authenticate_key(key).key_id
-        accounts.revoke_api_key(accounts.SYSTEM, key_id)
+        accounts.revoke_api_key(actors.SYSTEM, key_id)
     assert send(client, world, "queue", bearer(key)).status_code == 401
 
 

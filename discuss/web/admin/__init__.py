@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from discuss.extensions import csrf
 from discuss.models import utcnow
-from discuss.services.accounts import Actor
+from discuss.services.actors import Actor
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                       static_folder="static", static_url_path="/static")
