@@ -33,5 +33,8 @@ def upgrade():
 
 
 def downgrade():
-    op.execute(sa.text("DELETE FROM audit_events WHERE action = 'password-refused'"))
+    # The audit log is not thrown away: the events go back to the action the older code knows.
+    op.execute(sa.text(
+        "UPDATE audit_events SET action = 'user-update', "
+        "note = note || ' (own password change refused)' WHERE action = 'password-refused'"))
     _allow(BEFORE)

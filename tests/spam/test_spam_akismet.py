@@ -143,28 +143,39 @@ def test_moderators_corrections_go_back_to_akismet(app, make_site, post_comment,
 
 
 def test_reversed_decisions_are_reported_again(app, make_site, post_comment, akismet_server):
-    """Akismet said ham, the moderator says spam, then ham again: Akismet hears both; and a
-    comment from before Akismet was switched on is taught, and untaught, the same way."""
+    """Whatever Akismet holds (its verdict, else what it was last told), a decision that
+    differs is reported and one that agrees is not; a comment from before Akismet was
+    switched on is taught, and untaught, the same way."""
     make_site(spam_checks=[_akismet(akismet_server)])
-    checked = post_comment("Checked on arrival").get_json()["comment"]["id"]
-    with app.app_context():
-        site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = []
-        db.session.commit()
-    earlier = post_comment("Before Akismet").get_json()["comment"]["id"]
-    with app.app_context():
-        site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = [_akismet(akismet_server)]
-        db.session.commit()
-    for comment_id in (checked, earlier):
-        for is_spam in (True, True, False, True):  # the second "spam" teaches nothing new
+    said_ham = post_comment("Checked on arrival").get_json()["comment"]["id"]
+    said_spam = post_comment("Flagged on arrival",
+                             author_name="viagra-test-123").get_json()["comment"]["id"]
+
+    def switch_akismet(on: bool) -> None:
+        with app.app_context():
+            site = db.session.query(Site).filter_by(slug="news").one()
+            site.spam_checks = [_akismet(akismet_server)] if on else []
+            db.session.commit()
+
+    switch_akismet(False)
+    unseen = post_comment("Before Akismet").get_json()["comment"]["id"]
+    unseen_ham = post_comment("Also before Akismet").get_json()["comment"]["id"]
+    switch_akismet(True)
+    decisions = {said_ham: (True, True, False, True),  # the second "spam" is nothing new
+                 said_spam: (False, True, True),
+                 unseen: (True, False),
+                 unseen_ham: (False,)}  # Akismet holds nothing: no mistake to report
+    for comment_id, verdicts in decisions.items():
+        for is_spam in verdicts:
             _decide(app, comment_id, is_spam=is_spam)
-    told = [(call["comment_content"], kind) for kind in ("submit-spam", "submit-ham")
-            for call in akismet_server.calls(kind)]
-    assert sorted(told) == sorted([("Checked on arrival", "submit-spam")] * 2
-                                  + [("Checked on arrival", "submit-ham")]
-                                  + [("Before Akismet", "submit-spam")] * 2
-                                  + [("Before Akismet", "submit-ham")])
+    told = sorted((call["comment_content"], kind) for kind in ("submit-spam", "submit-ham")
+                  for call in akismet_server.calls(kind))
+    assert told == sorted([("Checked on arrival", "submit-spam")] * 2
+                          + [("Checked on arrival", "submit-ham")]
+                          + [("Flagged on arrival", "submit-ham"),
+                             ("Flagged on arrival", "submit-spam")]
+                          + [("Before Akismet", "submit-spam"),
+                             ("Before Akismet", "submit-ham")])
 
 
 def test_unreachable_akismet_does_not_break_a_decision(app, make_site, post_comment,
