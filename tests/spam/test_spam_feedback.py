@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import sqlalchemy as sa
 
 from discuss.extensions import db
@@ -64,33 +65,20 @@ def test_decisions_through_the_moderation_api_are_learned(app, client, make_site
     assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]
 
 
+@pytest.mark.parametrize("bayes_from_the_start", [True, False])
 def test_a_reversed_decision_moves_the_document_instead_of_counting_it_twice(
-        app, client, make_site, post_comment):
+        app, client, make_site, post_comment, bayes_from_the_start):
+    """Also when the comment came in before bayes was switched on: it has no bayes verdict,
+    what bayes is taught is still remembered, and moderators see only the check results."""
     from discuss.services import accounts
 
-    make_site(spam_checks=[{"name": "bayes"}])
-    with app.app_context():
-        key = accounts.create_api_key("news")[1]
-    comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
-    headers = {"Authorization": f"Bearer {key}"}
-    for action in ("spam", "ham", "spam", "spam"):
-        client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": action},
-                    headers=headers)
-    assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]
-
-
-def test_a_check_enabled_after_the_comment_also_moves_a_reversed_decision(
-        app, client, make_site, post_comment):
-    """The comment came in before bayes was on, so it has no bayes verdict; what bayes is
-    taught is still remembered, and only the check results are shown to moderators."""
-    from discuss.services import accounts
-
-    make_site(spam_checks=[{"name": "honeypot"}])
+    with_bayes = [{"name": "honeypot"}, {"name": "bayes"}]
+    make_site(spam_checks=with_bayes if bayes_from_the_start else [{"name": "honeypot"}])
     comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
     with app.app_context():
         key = accounts.create_api_key("news")[1]
         site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = [{"name": "honeypot"}, {"name": "bayes"}]
+        site.spam_checks = with_bayes
         db.session.commit()
     headers = {"Authorization": f"Bearer {key}"}
     for action, learned in (("spam", (1, 0)), ("ham", (0, 1)), ("spam", (1, 0))):
@@ -98,4 +86,9 @@ def test_a_check_enabled_after_the_comment_also_moves_a_reversed_decision(
                              json={"action": action}, headers=headers)
         assert answer.status_code == 200, answer.get_json()
         assert _learned(app) == [("", *learned), ("casino", *learned)], action
-    assert [c["check"] for c in answer.get_json()["checks"]] == ["honeypot"]
+    shown = [c["check"] for c in answer.get_json()["checks"]]
+    assert shown == (["honeypot", "bayes"] if bayes_from_the_start else ["honeypot"])
+    again = client.post(f"/api/v1/moderation/comments/{comment_id}", json={"action": "spam"},
+                        headers=headers)
+    assert again.status_code == 409  # already spam: refused, and nothing learned twice
+    assert _learned(app) == [("", 1, 0), ("casino", 1, 0)]
