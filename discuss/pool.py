@@ -1,4 +1,5 @@
-"""Connection checks without a round trip per request.
+"""Database connections for the hot paths, without a round trip or a pool's bookkeeping
+per request.
 
 SQLAlchemy's ``pool_pre_ping`` runs ``SELECT 1`` on every checkout: one extra round trip on
 every request, about as much as the cached listing's own query. Here a connection is
@@ -6,6 +7,10 @@ checked only when it sat idle in the pool long enough that the server may have d
 (a restart, an idle timeout); a busy pool skips the check. A connection that dies between
 two busy requests fails that one request (answered 503), and SQLAlchemy then replaces the
 whole pool, so the service recovers by itself either way.
+
+The hottest reads (``fetch_all``) do not use that pool at all but ``ReaderConnections``: a
+few connections kept in autocommit beside it, for which taking and giving back costs next
+to nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 IDLE_BEFORE_PING = 2.0  # seconds
@@ -54,13 +59,13 @@ def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> t
 
 def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
               first_only: bool = False) -> list[tuple]:
-    """Rows of a read-only ``statement``, run on a pooled DBAPI connection directly.
+    """Rows of a read-only ``statement``, run on one of the engine's reader connections.
 
     For the hottest reads (the listing's one query when the answer is cached or 304, the
-    counts): it skips SQLAlchemy's per-execution work and, on PostgreSQL, the BEGIN/ROLLBACK
-    round trips (the statement runs in autocommit). Values come back as the driver gives
-    them. Parameters must be plain values the driver takes as they are (no type conversion);
-    a list fills an expanding parameter. Listeners of the engine's
+    counts): it skips SQLAlchemy's per-execution work, its pool and, on PostgreSQL, the
+    BEGIN/ROLLBACK round trips (see ``ReaderConnections``). Values come back as the driver
+    gives them. Parameters must be plain values the driver takes as they are (no type
+    conversion); a list fills an expanding parameter. Listeners of the engine's
     ``before_cursor_execute`` event still see the statement (tests count statements so).
     """
     sizes = tuple(sorted((name, len(value)) for name, value in params.items()
@@ -70,16 +75,13 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     for name, _ in sizes:
         flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
     args: Any = tuple(flat[name] for name in order) if order is not None else flat
-    postgres = engine.dialect.name == "postgresql"
+    readers = reader_connections(engine)
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
-        connection = engine.raw_connection()
-    except driver_error as error:  # the pool connects with the driver: same error as a query
+        generation, connection = readers.take()
+    except driver_error as error:  # cannot connect: the same error as a failed query
         raise sa.exc.OperationalError(sql, args, error) from error
     try:
-        driver = connection.driver_connection
-        if postgres:
-            driver.autocommit = True
         cursor = connection.cursor()
         try:
             for listener in engine.dispatch.before_cursor_execute:
@@ -87,17 +89,132 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
             cursor.execute(sql, args)
             if first_only:
                 row = cursor.fetchone()
-                return [row] if row is not None else []
-            return cursor.fetchall()
+                rows = [row] if row is not None else []
+            else:
+                rows = cursor.fetchall()
         finally:
             cursor.close()
-            if postgres:
-                driver.autocommit = False
     except driver_error as error:
-        connection.invalidate(error)  # never hand a broken connection to the next request
+        readers.discard(connection, error)  # never hand a broken connection to the next read
         raise sa.exc.OperationalError(sql, args, error, connection_invalidated=True) from error
-    finally:
+    except BaseException:
+        readers.give_back(generation, connection)
+        raise
+    readers.give_back(generation, connection)
+    return rows
+
+
+class ReaderConnections:
+    """Connections in autocommit for ``fetch_all``, kept beside the engine's pool.
+
+    Why not the pool: its checkout and check-in (events, the reset on return) and, on
+    PostgreSQL, switching autocommit on and off again cost about as much as a cached read's
+    query itself. These connections stay in autocommit, so each statement reads the latest
+    committed data and no transaction is ever left open; the idle ones wait in a list
+    (``append`` and ``pop`` are atomic), and there are never more of them than requests
+    that read at the same moment. Each is made by the engine's pool (the same connect
+    events and settings) and then detached from it.
+
+    Like ``ping_when_idle``, a connection idle for ``idle_seconds`` is checked before use
+    (``None``: never, for SQLite's files). A connection that fails is closed; when the
+    dialect reads the failure as a lost server, the whole engine is disposed, pooled and
+    reader connections alike, so that the request Flask tries again gets a new one.
+    ``Engine.dispose()`` closes the idle readers and retires the busy ones.
+    """
+
+    def __init__(self, engine: Engine, idle_seconds: float | None) -> None:
+        self.engine = engine
+        self.idle_seconds = idle_seconds
+        self._idle: list[tuple[int, float, Any]] = []  # (generation, idle since, connection)
+        self._generation = 0  # one more each time the engine is disposed
+        sa.event.listen(engine, "engine_disposed", self._retire_all)
+
+    def take(self) -> tuple[int, Any]:
+        """An idle connection that still answers, else a new one (with its generation, for
+        ``give_back``)."""
+        while True:
+            try:
+                generation, idle_since, connection = self._idle.pop()
+            except IndexError:
+                generation, connection = self._generation, self._connect()
+                break
+            if generation != self._generation:
+                _close_quietly(connection)
+                continue
+            if (self.idle_seconds is not None
+                    and time.monotonic() - idle_since >= self.idle_seconds
+                    and not self._answers(connection)):
+                continue
+            break
+        return generation, connection
+
+    def give_back(self, generation: int, connection: Any) -> None:
+        if generation == self._generation:
+            self._idle.append((generation, time.monotonic(), connection))
+        else:  # the engine was disposed while it was in use
+            _close_quietly(connection)
+
+    def discard(self, connection: Any, error: BaseException) -> None:
+        """Close a connection that failed; a lost server retires every connection."""
+        lost = self.engine.dialect.is_disconnect(error, connection, None)
+        _close_quietly(connection)
+        if lost:
+            self.engine.dispose()
+
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    def _connect(self) -> Any:
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()
+        if self.engine.dialect.name == "postgresql":
+            connection.autocommit = True
+        return connection
+
+    def _answers(self, connection: Any) -> bool:
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            self.discard(connection, error)
+            return False
+        return True
+
+    def _retire_all(self, _engine: Engine) -> None:
+        self._generation += 1
+        while self._idle:
+            try:
+                _, _, connection = self._idle.pop()
+            except IndexError:
+                break
+            _close_quietly(connection)
+
+
+def _close_quietly(connection: Any) -> None:
+    try:
         connection.close()
+    except Exception:  # noqa: BLE001  (closing a connection that is already gone)
+        pass
+
+
+_READERS = "discuss.reader_connections"  # the app's readers by engine, in app.extensions
+
+
+def keep_reader_connections(app: Flask, engine: Engine) -> ReaderConnections:
+    """Give ``engine`` the reader connections ``fetch_all`` runs on, in ``app``."""
+    idle = None if engine.dialect.name == "sqlite" else IDLE_BEFORE_PING
+    readers = ReaderConnections(engine, idle)
+    app.extensions.setdefault(_READERS, {})[engine] = readers
+    return readers
+
+
+def reader_connections(engine: Engine) -> ReaderConnections:
+    """The current app's reader connections for ``engine``."""
+    return current_app.extensions[_READERS][engine]
 
 
 def json_column(value: Any) -> Any:

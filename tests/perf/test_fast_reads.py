@@ -19,6 +19,7 @@ from flask import Flask
 
 from discuss import create_app
 from discuss.extensions import db
+from discuss.pool import reader_connections
 from discuss.web.fast_reads import FastReads
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
@@ -159,37 +160,115 @@ def test_a_database_away_is_asked_once_and_answered_as_flask_would(tmp_path, pat
     assert attempts == ["connect", "connect"]  # once by each app: the fast one did not retry
 
 
-def test_a_dead_pooled_connection_is_tried_again_on_a_fresh_one(backend, make_app, make_site,
-                                                                post_comment, database_url):
-    """Unlike a database away, a pooled connection the server has closed (a restart, a
-    failover) is not an outage: the reader gets the page, through Flask on a new connection."""
-    if backend != "postgresql":
-        pytest.skip("needs a server-side connection to terminate")
+def _idle_readers(app: Flask, count: int) -> list[int]:
+    """Leave ``count`` reader connections idle, as after that many reads at one moment;
+    their server process ids."""
+    with app.app_context():
+        readers = reader_connections(db.engine)
+        taken = [readers.take() for _ in range(count)]
+        pids = [connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+                for _, connection in taken]
+        for generation, connection in taken:
+            readers.give_back(generation, connection)
+        assert readers.idle_count() == count
+    return pids
+
+
+def _terminate(database_url: str, pids: list[int]) -> None:
+    """What a server restart or a failover does to these connections."""
     import psycopg
 
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make_site,
+                                                         post_comment, database_url):
+    """Unlike a database away, connections the server has closed (a restart, a failover)
+    are not an outage: the reader gets the page, through Flask on a new connection, and
+    none of the other dead connections is tried on the way."""
+    if backend != "postgresql":
+        pytest.skip("needs server-side connections to terminate")
+    make_site()
+    post_comment("Hello")
+    app = make_app()
+    client = app.test_client()
+    assert client.get(LISTING).status_code == 200
+    pids = _idle_readers(app, 2)
+    connects: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "do_connect", lambda *_: connects.append("connect"))
+    _terminate(database_url, pids)
+    answer = client.get(LISTING)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"
+    assert connects == ["connect"]
+    with app.app_context():
+        assert reader_connections(db.engine).idle_count() == 1
+
+
+def test_a_reader_connection_idle_for_a_while_is_checked_first(backend, make_app, make_site,
+                                                                post_comment, database_url):
+    """A read that Flask answers (a signed-in reader) has no second try: an idle connection
+    the server dropped meanwhile is found out before the read, not by a 503."""
+    if backend != "postgresql":
+        pytest.skip("needs server-side connections to terminate")
+    make_site()
+    post_comment("Hello")
+    app = make_app()
+    client = app.test_client()
+    client.set_cookie("session", "signed-in")  # a cookie: Flask answers, not the fast path
+    assert client.get(LISTING).status_code == 200
+    pids = _idle_readers(app, 1)
+    with app.app_context():
+        reader_connections(db.engine).idle_seconds = 0.0  # "a while" is now
+    _terminate(database_url, pids)
+    answer = client.get(LISTING)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"
+
+
+def test_disposing_the_engine_closes_the_reader_connections(make_app, make_site,
+                                                            post_comment):
+    """Idle ones at once, one in use when it is given back; the next read opens anew."""
     make_site()
     post_comment("Hello")
     app = make_app()
     client = app.test_client()
     assert client.get(LISTING).status_code == 200
     with app.app_context():
-        assert db.engine.pool.checkedin() == 1  # the next read takes this very connection
-        pooled = db.engine.raw_connection()
-        try:
-            cursor = pooled.cursor()
-            cursor.execute("SELECT pg_backend_pid()")
-            pid = cursor.fetchone()[0]
-            cursor.close()
-        finally:
-            pooled.close()
-        connects: list[str] = []
-        sa.event.listen(db.engine, "do_connect", lambda *_: connects.append("connect"))
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    answer = client.get(LISTING)
-    assert answer.status_code == 200, answer.get_json()
-    assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"
-    assert connects == ["connect"]
+        readers = reader_connections(db.engine)
+        (generation, busy), (_, idle) = readers.take(), readers.take()
+        readers.give_back(_, idle)
+        driver_error = db.engine.dialect.loaded_dbapi.Error
+        db.engine.dispose()
+        with pytest.raises(driver_error):
+            idle.cursor().execute("SELECT 1")
+        readers.give_back(generation, busy)
+        with pytest.raises(driver_error):
+            busy.cursor().execute("SELECT 1")
+        assert readers.idle_count() == 0
+    assert client.get(LISTING).status_code == 200
+    with app.app_context():
+        assert reader_connections(db.engine).idle_count() == 1
+
+
+def test_reads_take_no_pooled_connection_and_reuse_their_own(app, client, site, post_comment):
+    """A reader's read borrows nothing from the pool that writers use, and one idle reader
+    connection serves one reader after another."""
+    post_comment("Counted.")
+    tag = client.get(LISTING).headers["ETag"]
+    checkouts: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "checkout", lambda *_: checkouts.append("checkout"))
+    for _ in range(3):
+        assert client.get(LISTING).status_code == 200
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+        assert client.get(COUNTS).status_code == 200
+    assert checkouts == []
+    with app.app_context():
+        assert reader_connections(db.engine).idle_count() == 1
 
 
 def test_over_https_behind_a_proxy_it_adds_hsts_as_flask_does(make_app, make_site,
