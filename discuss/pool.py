@@ -16,6 +16,8 @@ to nothing.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
 IDLE_BEFORE_PING = 2.0  # seconds
+log = logging.getLogger(__name__)
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> None:
@@ -94,11 +97,14 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
                 rows = cursor.fetchall()
         finally:
             cursor.close()
-    except driver_error as error:
-        readers.discard(connection, error)  # never hand a broken connection to the next read
-        raise sa.exc.OperationalError(sql, args, error, connection_invalidated=True) from error
-    except BaseException:
+    except driver_error as error:  # never hand a failed connection to the next read
+        lost = readers.discard(generation, connection, error)
+        raise sa.exc.OperationalError(sql, args, error, connection_invalidated=lost) from error
+    except Exception:  # the connection is fine (a listener raised, say)
         readers.give_back(generation, connection)
+        raise
+    except BaseException:  # interrupted in the middle of a statement: its state is unknown
+        readers.close(connection)
         raise
     readers.give_back(generation, connection)
     return rows
@@ -110,16 +116,18 @@ class ReaderConnections:
     Why not the pool: its checkout and check-in (events, the reset on return) and, on
     PostgreSQL, switching autocommit on and off again cost about as much as a cached read's
     query itself. These connections stay in autocommit, so each statement reads the latest
-    committed data and no transaction is ever left open; the idle ones wait in a list
-    (``append`` and ``pop`` are atomic), and there are never more of them than requests
-    that read at the same moment. Each is made by the engine's pool (the same connect
-    events and settings) and then detached from it.
+    committed data and no transaction is ever left open. The idle ones wait in a list
+    (``append`` and ``pop`` are atomic); there are as many as the most reads that ran at one
+    moment, so at most one per thread of the worker. Each is made by the engine's pool (the
+    same connect events and settings) and then detached from it. An in-memory SQLite
+    database lives in its one connection, so there each read borrows the pool's instead.
 
     Like ``ping_when_idle``, a connection idle for ``idle_seconds`` is checked before use
-    (``None``: never, for SQLite's files). A connection that fails is closed; when the
+    (``None``: never, as for SQLite's files). A connection that fails is closed; when the
     dialect reads the failure as a lost server, the whole engine is disposed, pooled and
-    reader connections alike, so that the request Flask tries again gets a new one.
-    ``Engine.dispose()`` closes the idle readers and retires the busy ones.
+    reader connections alike (once, by the first read to find out), so that the request
+    Flask tries again gets a new one. ``Engine.dispose()`` closes the idle readers and
+    retires the busy ones; in a forked child it forgets the parent's without closing them.
     """
 
     def __init__(self, engine: Engine, idle_seconds: float | None) -> None:
@@ -127,39 +135,55 @@ class ReaderConnections:
         self.idle_seconds = idle_seconds
         self._idle: list[tuple[int, float, Any]] = []  # (generation, idle since, connection)
         self._generation = 0  # one more each time the engine is disposed
+        self._pid = os.getpid()
+        self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
+            None, "", ":memory:")
         sa.event.listen(engine, "engine_disposed", self._retire_all)
 
     def take(self) -> tuple[int, Any]:
         """An idle connection that still answers, else a new one (with its generation, for
-        ``give_back``)."""
+        ``give_back`` and ``discard``)."""
+        if self._borrow:
+            return self._generation, self.engine.raw_connection()
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours to use
+            self._forget_inherited()
         while True:
             try:
                 generation, idle_since, connection = self._idle.pop()
             except IndexError:
-                generation, connection = self._generation, self._connect()
-                break
+                return self._generation, self._connect()
             if generation != self._generation:
-                _close_quietly(connection)
-                continue
-            if (self.idle_seconds is not None
-                    and time.monotonic() - idle_since >= self.idle_seconds
-                    and not self._answers(connection)):
-                continue
-            break
-        return generation, connection
+                self.close(connection)
+            elif (self.idle_seconds is None
+                  or time.monotonic() - idle_since < self.idle_seconds
+                  or self._answers(generation, connection)):
+                return generation, connection
 
     def give_back(self, generation: int, connection: Any) -> None:
-        if generation == self._generation:
+        """Keep a connection that served a read for the next one."""
+        if generation == self._generation and not self._borrow:
             self._idle.append((generation, time.monotonic(), connection))
-        else:  # the engine was disposed while it was in use
-            _close_quietly(connection)
+        else:  # borrowed from the pool, or the engine was disposed while it was in use
+            self.close(connection)
 
-    def discard(self, connection: Any, error: BaseException) -> None:
-        """Close a connection that failed; a lost server retires every connection."""
-        lost = self.engine.dialect.is_disconnect(error, connection, None)
-        _close_quietly(connection)
-        if lost:
+    def discard(self, generation: int, connection: Any, error: BaseException) -> bool:
+        """Close a connection that failed; whether the server was lost (then every
+        connection of that generation is retired)."""
+        driver = connection.driver_connection if self._borrow else connection
+        lost = bool(self.engine.dialect.is_disconnect(error, driver, None))
+        if self._borrow:
+            connection.invalidate(error)
+        self.close(connection)
+        if lost and generation == self._generation:
             self.engine.dispose()
+        return lost
+
+    def close(self, connection: Any) -> None:
+        """Close a connection, whatever state it is in."""
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001  (closing a connection that is already gone)
+            log.debug("closing a reader connection failed", exc_info=True)
 
     def idle_count(self) -> int:
         return len(self._idle)
@@ -167,12 +191,16 @@ class ReaderConnections:
     def _connect(self) -> Any:
         pooled = self.engine.raw_connection()
         connection = pooled.driver_connection
-        pooled.detach()
         if self.engine.dialect.name == "postgresql":
-            connection.autocommit = True
+            try:
+                connection.autocommit = True
+            except Exception as error:
+                pooled.invalidate(error)
+                raise
+        pooled.detach()
         return connection
 
-    def _answers(self, connection: Any) -> bool:
+    def _answers(self, generation: int, connection: Any) -> bool:
         try:
             cursor = connection.cursor()
             try:
@@ -180,25 +208,29 @@ class ReaderConnections:
             finally:
                 cursor.close()
         except self.engine.dialect.loaded_dbapi.Error as error:
-            self.discard(connection, error)
+            self.discard(generation, connection, error)
             return False
+        except BaseException:
+            self.close(connection)
+            raise
         return True
 
     def _retire_all(self, _engine: Engine) -> None:
+        if self._pid != os.getpid():
+            self._forget_inherited()
+            return
         self._generation += 1
         while self._idle:
             try:
                 _, _, connection = self._idle.pop()
             except IndexError:
                 break
-            _close_quietly(connection)
+            self.close(connection)
 
-
-def _close_quietly(connection: Any) -> None:
-    try:
-        connection.close()
-    except Exception:  # noqa: BLE001  (closing a connection that is already gone)
-        pass
+    def _forget_inherited(self) -> None:
+        self._idle = []
+        self._generation += 1
+        self._pid = os.getpid()
 
 
 _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.extensions

@@ -10,8 +10,9 @@ API framework's wrappers and a dozen hooks cost several times what the answer it
 add (CORS, security, request id) and the same metrics and access line. Everything else, and
 every answer but a 200 or a 304 (an unknown site, a bad parameter, a database away), goes
 through Flask as before. A database that cannot be reached is handed over with the request,
-so Flask answers it without trying (and waiting out its timeout) a second time; a pooled
-connection found dead is not, so Flask tries again on a fresh one.
+so Flask answers it without trying (and waiting out its timeout) a second time; a
+connection the server closed (a restart, a failover) is not, so Flask tries again on a
+fresh one (``discuss/pool.py`` drops them all).
 ``tests/perf/test_fast_reads.py`` holds both ways to the same status, headers and bytes.
 """
 

@@ -20,6 +20,7 @@ from flask import Flask
 from discuss import create_app
 from discuss.extensions import db
 from discuss.pool import reader_connections
+from discuss.services.sites import create_site
 from discuss.web.fast_reads import FastReads
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
@@ -208,6 +209,33 @@ def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make
         assert reader_connections(db.engine).idle_count() == 1
 
 
+def test_reads_that_find_the_server_lost_at_once_dispose_the_engine_once(
+        backend, make_app, make_site, database_url):
+    """Each thread may find out on a connection of its own; the first disposes the engine,
+    the others must not dispose the new connections the retries have just opened."""
+    if backend != "postgresql":
+        pytest.skip("needs server-side connections to terminate")
+    make_site()
+    app = make_app()
+    pids = _idle_readers(app, 2)
+    disposals: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "engine_disposed", lambda *_: disposals.append("dispose"))
+        readers = reader_connections(db.engine)
+        taken = [readers.take() for _ in range(2)]  # at once, before either failed
+        _terminate(database_url, pids)
+        lost = []
+        for generation, connection in taken:
+            with pytest.raises(db.engine.dialect.loaded_dbapi.Error) as failed:
+                connection.execute("SELECT 1")
+            lost.append(readers.discard(generation, connection, failed.value))
+        assert lost == [True, True]
+        assert disposals == ["dispose"]
+        generation, fresh = readers.take()
+        assert fresh.execute("SELECT 1").fetchone() == (1,)
+        readers.give_back(generation, fresh)
+
+
 def test_a_reader_connection_idle_for_a_while_is_checked_first(backend, make_app, make_site,
                                                                 post_comment, database_url):
     """A read that Flask answers (a signed-in reader) has no second try: an idle connection
@@ -239,8 +267,8 @@ def test_disposing_the_engine_closes_the_reader_connections(make_app, make_site,
     assert client.get(LISTING).status_code == 200
     with app.app_context():
         readers = reader_connections(db.engine)
-        (generation, busy), (_, idle) = readers.take(), readers.take()
-        readers.give_back(_, idle)
+        (generation, busy), (idle_generation, idle) = readers.take(), readers.take()
+        readers.give_back(idle_generation, idle)
         driver_error = db.engine.dialect.loaded_dbapi.Error
         db.engine.dispose()
         with pytest.raises(driver_error):
@@ -268,7 +296,35 @@ def test_reads_take_no_pooled_connection_and_reuse_their_own(app, client, site, 
         assert client.get(COUNTS).status_code == 200
     assert checkouts == []
     with app.app_context():
-        assert reader_connections(db.engine).idle_count() == 1
+        readers = reader_connections(db.engine)
+        assert readers.idle_count() == 1
+        generation, connection = readers.take()
+        try:  # it waits outside any transaction: it holds no snapshot and no lock
+            if db.engine.dialect.name == "postgresql":
+                import psycopg
+
+                assert connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            else:
+                assert not connection.in_transaction
+        finally:
+            readers.give_back(generation, connection)
+
+
+def test_an_in_memory_database_is_read_through_its_one_connection(tmp_path):
+    """An in-memory SQLite database exists only in its connection: a reader connection of
+    its own would find no tables, so reads borrow the pool's."""
+    app = create_app({"database_url": "sqlite://", "secret_key": "test-secret-" + "k" * 20,
+                      "instance_path": str(tmp_path)})
+    with app.app_context():
+        db.create_all()
+        create_site("news", ["https://news.example"], spam_checks=[])
+        db.session.commit()
+    answer = app.test_client().get(LISTING)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["comments"] == []
+    with app.app_context():
+        assert reader_connections(db.engine).idle_count() == 0
+        db.engine.dispose()
 
 
 def test_over_https_behind_a_proxy_it_adds_hsts_as_flask_does(make_app, make_site,
