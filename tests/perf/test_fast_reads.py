@@ -11,6 +11,7 @@ and stays out of the way of everything that is not an anonymous read of a listin
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import pytest
@@ -280,6 +281,40 @@ def test_disposing_the_engine_closes_the_reader_connections(make_app, make_site,
     assert client.get(LISTING).status_code == 200
     with app.app_context():
         assert reader_connections(db.engine).idle_count() == 1
+
+
+def test_a_forked_child_leaves_its_parents_reader_connections_alone(backend, make_app,
+                                                                    make_site):
+    """A process forked with the app (a server that preloads it) neither reads on the
+    parent's connections nor, disposing its engine, closes them under the parent."""
+    if backend != "postgresql":
+        pytest.skip("needs a server-side connection a child could close")
+    make_site()
+    app = make_app()
+    _idle_readers(app, 1)
+    with app.app_context():
+        readers = reader_connections(db.engine)
+        generation, parents = readers.take()
+        readers.give_back(generation, parents)
+        for dispose_first in (True, False):
+            child = os.fork()
+            if child == 0:  # pragma: no cover  (the child reports through its exit code)
+                try:
+                    if dispose_first:
+                        db.engine.dispose()
+                    own_generation, own = readers.take()
+                    answered = own.execute("SELECT 1").fetchone() == (1,)
+                    readers.give_back(own_generation, own)
+                    db.engine.dispose()
+                    os._exit(0 if own is not parents and answered else 1)
+                except BaseException:
+                    os._exit(2)
+            _, status = os.waitpid(child, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+        generation, again = readers.take()
+        assert again is parents
+        assert again.execute("SELECT 1").fetchone() == (1,)
+        readers.give_back(generation, again)
 
 
 def test_reads_take_no_pooled_connection_and_reuse_their_own(app, client, site, post_comment):
