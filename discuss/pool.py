@@ -43,15 +43,20 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
         if idle_since is None or time.monotonic() - idle_since < idle_seconds:
             return
         try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
+            select_one(dbapi_connection)
             if not getattr(dbapi_connection, "autocommit", True):
                 dbapi_connection.rollback()
         except Exception as error:  # noqa: BLE001  (any failure means: use a new connection)
             raise sa.exc.DisconnectionError(str(error)) from error
+
+
+def select_one(dbapi_connection: Any) -> None:
+    """The cheapest question a server must answer: raises the driver's error if it cannot."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    finally:
+        cursor.close()
 
 
 def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> tuple | None:
@@ -202,11 +207,7 @@ class ReaderConnections:
 
     def _answers(self, generation: int, connection: Any) -> bool:
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
+            select_one(connection)
         except self.engine.dialect.loaded_dbapi.Error as error:
             self.discard(generation, connection, error)
             return False

@@ -185,11 +185,9 @@ def _terminate(database_url: str, pids: list[int]) -> None:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make_site,
-                                                         post_comment, database_url):
-    """Unlike a database away, connections the server has closed (a restart, a failover)
-    are not an outage: the reader gets the page, through Flask on a new connection, and
-    none of the other dead connections is tried on the way."""
+def _read_once(backend: str, make_app, make_site, post_comment) -> tuple[Flask, Any]:
+    """On PostgreSQL (else skip): an app and its client after one read of a one-comment
+    thread, which left a reader connection idle."""
     if backend != "postgresql":
         pytest.skip("needs server-side connections to terminate")
     make_site()
@@ -197,6 +195,15 @@ def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make
     app = make_app()
     client = app.test_client()
     assert client.get(LISTING).status_code == 200
+    return app, client
+
+
+def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make_site,
+                                                         post_comment, database_url):
+    """Unlike a database away, connections the server has closed (a restart, a failover)
+    are not an outage: the reader gets the page, through Flask on a new connection, and
+    none of the other dead connections is tried on the way."""
+    app, client = _read_once(backend, make_app, make_site, post_comment)
     pids = _idle_readers(app, 2)
     connects: list[str] = []
     with app.app_context():
@@ -241,14 +248,8 @@ def test_a_reader_connection_idle_for_a_while_is_checked_first(backend, make_app
                                                                 post_comment, database_url):
     """A read that Flask answers (a signed-in reader) has no second try: an idle connection
     the server dropped meanwhile is found out before the read, not by a 503."""
-    if backend != "postgresql":
-        pytest.skip("needs server-side connections to terminate")
-    make_site()
-    post_comment("Hello")
-    app = make_app()
-    client = app.test_client()
+    app, client = _read_once(backend, make_app, make_site, post_comment)
     client.set_cookie("session", "signed-in")  # a cookie: Flask answers, not the fast path
-    assert client.get(LISTING).status_code == 200
     pids = _idle_readers(app, 1)
     with app.app_context():
         reader_connections(db.engine).idle_seconds = 0.0  # "a while" is now
