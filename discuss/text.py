@@ -379,8 +379,3 @@ def markdown_from_html(html: str, *, newlines_break: bool = False) -> str:
     builder.feed(html.replace("\r\n", "\n"))
     builder.close()
     return "\n\n".join(_MarkdownWriter(newlines_break).blocks(builder.root)).strip()
-
-
-def clean_html(html: str) -> str:
-    """Re-apply the allowlist to stored HTML read from a backup; our own output is unchanged."""
-    return sanitize_html(html)

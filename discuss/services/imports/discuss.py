@@ -38,7 +38,7 @@ from discuss.services.imports.writer import (
     Matching,
 )
 from discuss.services.sites import SLUG_PATTERN, find_site, normalise_origins
-from discuss.text import clean_html
+from discuss.text import sanitize_html
 
 _TYPED = {item.name for item in fields(IncomingComment)}
 _TREE = ("id", "parent_id", "root_id", "depth")
@@ -126,7 +126,8 @@ def _comment(record: Any, where: str) -> IncomingComment:
     if not isinstance(checks, list) or not all(isinstance(item, dict) for item in checks):
         raise ValueError(f"{where}.checks must be a list of objects")
     if values.get("body_html") is not None:
-        values["body_html"] = clean_html(values["body_html"])
+        # Re-apply the allowlist to stored HTML from a backup; our own output is unchanged.
+        values["body_html"] = sanitize_html(values["body_html"])
     children: dict[str, list[dict[str, Any]]] = {}
     for name, model in (("votes", Vote), ("flags", Flag)):
         items = record.get(name, [])
