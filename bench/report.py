@@ -87,10 +87,11 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            f"{m.get('load', '?')}, after the load runs: {m.get('load_after', '?')} (other "
            "work shares this machine; ratios within a round are what count).", "",
            "## Method", "",
-           f"- Every target runs under gunicorn on 127.0.0.1 with the same settings "
-           f"(2 workers, gthread, 4 threads each), pinned with `taskset` to CPU 0; `wrk` "
-           f"(1 thread, {a['connections']} connections, keep-alive) runs pinned to CPU 1. "
-           "PostgreSQL itself is not pinned.",
+           "- Every target runs under gunicorn on 127.0.0.1 with the same settings, "
+           "`bench/gunicorn_settings.py` given as its `--config` (2 workers, gthread, 4 "
+           "threads each, no worker replaced during the runs), pinned with `taskset` to CPU "
+           f"0; `wrk` (1 thread, {a['connections']} connections, keep-alive) runs pinned to "
+           "CPU 1. PostgreSQL itself is not pinned.",
            "- Every request carries `Origin: http://127.0.0.1`, the bench site's page, as a "
            "browser sends with each call of the embedded widget; discuss then decides CORS "
            "on every answer, as it does for real readers.",

@@ -17,12 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 SERVER_CPUS = os.environ.get("BENCH_SERVER_CPUS", "0")
 LOAD_CPUS = os.environ.get("BENCH_LOAD_CPUS", "1")
-WORKERS = 2
-THREADS = 4
-GUNICORN_SETTINGS = [
-    "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS),
-    "--keep-alive", "10", "--backlog", "2048", "--log-level", "warning",
-]
+GUNICORN_SETTINGS = Path(__file__).with_name("gunicorn_settings.py")
 SECRET = "bench-secret-" + "s" * 24
 
 
@@ -51,13 +46,17 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self) -> list[str]:
+        """gunicorn's command line: the benchmark's settings file and nothing else."""
+        return [*self.argv, "--config", str(GUNICORN_SETTINGS),
+                "--bind", f"127.0.0.1:{self.port}"]
+
     def start(self, timeout: float = 60.0) -> Server:
         """Start pinned to the server cores and wait until it answers."""
         log = open(WORK / f"{self.name}.log", "ab")  # noqa: SIM115  (closed with the process)
-        argv = ["taskset", "-c", SERVER_CPUS, *self.argv, *GUNICORN_SETTINGS,
-                "--bind", f"127.0.0.1:{self.port}"]
         env = {**os.environ, **self.env}
-        self.process = subprocess.Popen(argv, cwd=self.cwd, env=env, stdout=log, stderr=log,
+        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPUS, *self.command()],
+                                        cwd=self.cwd, env=env, stdout=log, stderr=log,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
