@@ -12,7 +12,7 @@ from discuss import cache
 from discuss.config import load_settings
 from discuss.extensions import api, csrf, db, limiter, login_manager
 from discuss.logs import configure_logging
-from discuss.pool import keep_reader_connections, ping_when_idle, tune_sqlite
+from discuss.pool import prepare_engine
 
 
 class DiscussFlask(Flask):
@@ -33,11 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep fields in the documented order
     db.init_app(app)
     with app.app_context():
-        if settings.database_url.startswith("sqlite"):
-            tune_sqlite(db.engine)
-        else:
-            ping_when_idle(db.engine)
-        keep_reader_connections(app, db.engine)
+        prepare_engine(app, db.engine)
     # The limiter object outlives an app (tests build many): each starts from its own defaults.
     limiter.limit_manager.set_default_limits([])
     limiter.init_app(app)

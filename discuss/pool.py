@@ -237,12 +237,17 @@ class ReaderConnections:
 _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.extensions
 
 
-def keep_reader_connections(app: Flask, engine: Engine) -> ReaderConnections:
-    """Give ``engine`` the reader connections ``fetch_all`` runs on, in ``app``."""
-    idle = None if engine.dialect.name == "sqlite" else IDLE_BEFORE_PING
-    readers = ReaderConnections(engine, idle)
-    app.extensions.setdefault(_READERS, {})[engine] = readers
-    return readers
+def prepare_engine(app: Flask, engine: Engine) -> None:
+    """Set ``engine`` up for ``app``: SQLite tuned, else idle connections checked before
+    use (a file on the same machine does not go away; a server does), and the reader
+    connections ``fetch_all`` runs on."""
+    if engine.dialect.name == "sqlite":
+        tune_sqlite(engine)
+        idle = None
+    else:
+        ping_when_idle(engine)
+        idle = IDLE_BEFORE_PING
+    app.extensions.setdefault(_READERS, {})[engine] = ReaderConnections(engine, idle)
 
 
 def reader_connections(engine: Engine) -> ReaderConnections:
