@@ -187,7 +187,8 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
             out += [f"**{name}** ({summary['samples']} samples)", "",
                     "- by package: " + ", ".join(f"{p} {v}%" for p, v in summary["packages"]),
                     "- inside: " + ", ".join(f"{p} {v}%" for p, v in summary["inside"]), ""]
-    out += ["", "## Commands", "", "    make bench                  # everything, ~25 minutes",
+    out += ["", "## Commands", "",
+            "    make bench                  # everything, ~45 minutes on 2 CPUs",
             "    .venv/bin/python -m bench.run --quick   # one short round, to try the harness",
             "    .venv/bin/python -m bench.seed --database-url URL [--scale 1000000]", ""]
     if NOTES.exists():
