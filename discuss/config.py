@@ -16,6 +16,8 @@ from typing import Any
 
 import limits
 
+from discuss import rate_limit_storage  # defines the storage its SCHEME names
+
 
 class ConfigError(ValueError):
     """A setting is missing or has a value of the wrong kind."""
@@ -55,7 +57,7 @@ class Settings:
 
     def to_flask(self) -> dict[str, Any]:
         """The mapping Flask and its extensions read, derived from the settings."""
-        storage = self.redis_url or "memory://"
+        storage = self.redis_url or f"{rate_limit_storage.SCHEME}://"
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,

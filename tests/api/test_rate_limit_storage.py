@@ -1,0 +1,56 @@
+"""Without Redis the limiter counts in the process: no thread per count, expired keys freed
+by a later count at most once per interval, and the limits themselves unchanged."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from discuss.extensions import limiter
+from discuss.rate_limit_storage import LazilySweptMemoryStorage
+
+
+def test_posting_counts_in_the_process_without_starting_a_thread(app, make_site,
+                                                                  post_comment, monkeypatch):
+    make_site(spam_checks=[{"name": "flood", "options": {}}])
+    started: list[threading.Timer] = []
+    start = threading.Timer.start
+
+    def record(timer: threading.Timer) -> None:
+        started.append(timer)
+        start(timer)
+
+    monkeypatch.setattr(threading.Timer, "start", record)
+
+    answers = [post_comment(f"Comment number {n} on the article.", ip=f"192.0.2.{n}")
+               for n in range(1, 4)]
+
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    storage = limiter.storage
+    assert isinstance(storage, LazilySweptMemoryStorage)
+    assert all(any(f"192.0.2.{n}" in key for key in storage.storage) for n in range(1, 4))
+    assert started == []
+
+
+def test_a_later_count_frees_expired_keys():
+    storage = LazilySweptMemoryStorage()
+    storage.sweep_every = 0.05
+    storage.incr("reader-a", expiry=0.01)
+    time.sleep(0.1)
+
+    storage.incr("reader-b", expiry=60)
+
+    assert "reader-a" not in storage.storage
+    assert storage.get("reader-b") == 1
+
+
+def test_sweeps_at_most_once_per_interval_and_never_counts_an_expired_key():
+    storage = LazilySweptMemoryStorage()  # sweeps at most once a second
+    storage.incr("reader-a", expiry=60)  # the first count sweeps
+    storage.incr("reader-b", expiry=0.01)
+    time.sleep(0.05)
+
+    storage.incr("reader-c", expiry=60)  # within the second: no sweep
+
+    assert "reader-b" in storage.storage  # expired, not yet freed
+    assert storage.incr("reader-b", expiry=60) == 1  # a count checks its own key first
