@@ -6,6 +6,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from bench import gunicorn_settings as settings
+
 NOTES = Path(__file__).resolve().parent / "NOTES.md"
 
 # (scenario, reference target, reference scenario, factor, wording)
@@ -88,10 +90,11 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            "work shares this machine; ratios within a round are what count).", "",
            "## Method", "",
            "- Every target runs under gunicorn on 127.0.0.1 with the same settings, "
-           "`bench/gunicorn_settings.py` given as its `--config` (2 workers, gthread, 4 "
-           "threads each, no worker replaced during the runs), pinned with `taskset` to CPU "
-           f"0; `wrk` (1 thread, {a['connections']} connections, keep-alive) runs pinned to "
-           "CPU 1. PostgreSQL itself is not pinned.",
+           f"`bench/gunicorn_settings.py` given as its `--config` ({settings.workers} "
+           f"workers, {settings.worker_class}, {settings.threads} threads each, no worker "
+           "replaced during the runs), pinned with `taskset` to CPU 0; `wrk` (1 thread, "
+           f"{a['connections']} connections, keep-alive) runs pinned to CPU 1. PostgreSQL "
+           "itself is not pinned.",
            "- Every request carries `Origin: http://127.0.0.1`, the bench site's page, as a "
            "browser sends with each call of the embedded widget; discuss then decides CORS "
            "on every answer, as it does for real readers.",

@@ -45,12 +45,31 @@ def test_a_later_count_frees_expired_keys():
 
 
 def test_sweeps_at_most_once_per_interval_and_never_counts_an_expired_key():
-    storage = LazilySweptMemoryStorage()  # sweeps at most once a second
-    storage.incr("reader-a", expiry=60)  # the first count sweeps
+    storage = LazilySweptMemoryStorage()
+    storage.sweep_every = 3600
+    storage.incr("reader-a", expiry=60)  # the first count sweeps, the next one in an hour
     storage.incr("reader-b", expiry=0.01)
     time.sleep(0.05)
 
-    storage.incr("reader-c", expiry=60)  # within the second: no sweep
+    storage.incr("reader-c", expiry=60)
 
     assert "reader-b" in storage.storage  # expired, not yet freed
     assert storage.incr("reader-b", expiry=60) == 1  # a count checks its own key first
+
+
+class _FreedMidSweep(dict):
+    """Expirations in which one key is freed by another request while a sweep walks."""
+
+    def __getitem__(self, key: str) -> float:
+        if key == "freed-meanwhile":
+            raise KeyError(key)
+        return super().__getitem__(key)
+
+
+def test_a_key_freed_during_the_sweep_costs_no_count():
+    storage = LazilySweptMemoryStorage()
+    storage.expirations = _FreedMidSweep(storage.expirations)
+    storage.expirations["freed-meanwhile"] = 0.0
+
+    assert storage.incr("reader-a", expiry=60) == 1
+    assert storage.incr("reader-a", expiry=60) == 2

@@ -19,6 +19,7 @@ from bench.targets import ROOT, Server, ceiling_server, discuss_server
 def _gunicorn_settings(server: Server, monkeypatch: pytest.MonkeyPatch):
     """The settings gunicorn would run ``server`` with, read as gunicorn reads them."""
     monkeypatch.chdir(server.cwd)
+    monkeypatch.delenv("GUNICORN_CMD_ARGS", raising=False)
     monkeypatch.setattr(sys, "argv", server.command())
     return WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
 
