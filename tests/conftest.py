@@ -6,10 +6,13 @@ schema is built once per run by the Alembic migrations; every test starts from e
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -231,21 +234,42 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(message)
 
 
+def _reserve_redis_database(url: str) -> tuple[str, Any]:
+    """The highest Redis database, from the one ``url`` names down to 1, that no other test
+    process on this machine holds: each xdist worker, and each test run of another checkout,
+    gets its own, so that one's flush never wipes the counts another is asserting. Held by
+    an exclusive lock on a file per database until the returned file is closed."""
+    base, _, number = url.rpartition("/")
+    if not number.isdigit():
+        return url, None
+    place = base.split("//", 1)[-1].split("@")[-1].replace(":", "-").replace("/", "-")
+    for database in range(int(number), 0, -1):
+        held = open(Path(tempfile.gettempdir()) / f"discuss-tests-redis-{place}-{database}.lock",
+                    "w")  # noqa: SIM115  (kept open: the lock lasts as long as the file)
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            held.close()
+            continue
+        return f"{base}/{database}", held
+    pytest.fail(f"every Redis database from {number} down to 1 is held by other test runs")
+
+
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """A Redis database reserved for tests, flushed before use; one per xdist worker (15,
-    14, …), so that one worker's flush never wipes the counts another is asserting."""
+def redis_url() -> Iterator[str]:
+    """A Redis database reserved for this test process, flushed before use."""
     import redis
 
-    url = os.environ.get("DISCUSS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    worker = _worker()
-    base, _, number = url.rpartition("/")
-    if worker.startswith("gw") and number.isdigit():
-        url = f"{base}/{int(number) - int(worker[2:])}"
+    url, held = _reserve_redis_database(
+        os.environ.get("DISCUSS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
-        available = True
-    except redis.RedisError:
-        available = False
-    require_service("Redis", available)
-    return url
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+            available = True
+        except redis.RedisError:
+            available = False
+        require_service("Redis", available)
+        yield url
+    finally:
+        if held is not None:
+            held.close()
