@@ -150,6 +150,21 @@ def make_site(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def store_site_checks(app: Flask) -> Callable[..., None]:
+    """Write a site's spam checks straight to the database, unvalidated: as an earlier
+    version or an earlier choice left them, which comment time must cope with."""
+    from discuss.models import Site
+
+    def store(checks: list[dict], slug: str = "news") -> None:
+        with app.app_context():
+            site = db.session.execute(sa.select(Site).filter_by(slug=slug)).scalar_one()
+            site.spam_checks = checks
+            db.session.commit()
+
+    return store
+
+
+@pytest.fixture
 def site(make_site: Callable[..., Any]) -> str:
     return make_site()
 

@@ -67,7 +67,7 @@ def test_decisions_through_the_moderation_api_are_learned(app, client, make_site
 
 @pytest.mark.parametrize("bayes_from_the_start", [True, False])
 def test_a_reversed_decision_moves_the_document_instead_of_counting_it_twice(
-        app, client, make_site, post_comment, bayes_from_the_start):
+        app, client, make_site, post_comment, store_site_checks, bayes_from_the_start):
     """Also when the comment came in before bayes was switched on: it has no bayes verdict,
     what bayes is taught is still remembered, and moderators see only the check results."""
     from discuss.services import accounts
@@ -75,11 +75,9 @@ def test_a_reversed_decision_moves_the_document_instead_of_counting_it_twice(
     with_bayes = [{"name": "honeypot"}, {"name": "bayes"}]
     make_site(spam_checks=with_bayes if bayes_from_the_start else [{"name": "honeypot"}])
     comment_id = post_comment("Cheap casino bonus for everyone").get_json()["comment"]["id"]
+    store_site_checks(with_bayes)
     with app.app_context():
         key = accounts.create_api_key("news")[1]
-        site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = with_bayes
-        db.session.commit()
     headers = {"Authorization": f"Bearer {key}"}
     for action, learned in (("spam", (1, 0)), ("ham", (0, 1)), ("spam", (1, 0))):
         answer = client.post(f"/api/v1/moderation/comments/{comment_id}",

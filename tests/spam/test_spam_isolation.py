@@ -9,7 +9,6 @@ import threading
 import pytest
 
 from discuss.extensions import db
-from discuss.models import Site
 from discuss.spam.registry import BUILT_IN, load_checks
 from tests.spam.spam_support import record
 
@@ -170,13 +169,10 @@ def test_inline_check_whose_query_fails_holds_and_the_comment_is_stored(
 
 
 @pytest.mark.parametrize("name", [n for n in BUILT_IN if n not in ("honeypot", "first_time")])
-def test_broken_stored_options_hold_with_reason(name, app, client, stored):
+def test_broken_stored_options_hold_with_reason(name, app, client, stored, store_site_checks):
     """Options stored before an upgrade changed their meaning are caught at comment time."""
     _site(app, [])
-    with app.app_context():
-        site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = [{"name": name, "options": {"no_such_option": 1}}]
-        db.session.commit()
+    store_site_checks([{"name": name, "options": {"no_such_option": 1}}])
     response = _post(client)
     assert response.status_code == 202
     status, records = stored(response.get_json()["comment"]["id"])
@@ -185,12 +181,9 @@ def test_broken_stored_options_hold_with_reason(name, app, client, stored):
     assert "no_such_option" in record(records, name)["reason"]
 
 
-def test_check_no_longer_installed_holds(app, client, stored):
+def test_check_no_longer_installed_holds(app, client, stored, store_site_checks):
     _site(app, [])
-    with app.app_context():
-        site = db.session.query(Site).filter_by(slug="news").one()
-        site.spam_checks = [{"name": "uninstalled_plugin", "options": {}}]
-        db.session.commit()
+    store_site_checks([{"name": "uninstalled_plugin", "options": {}}])
     response = _post(client)
     assert response.status_code == 202
     status, records = stored(response.get_json()["comment"]["id"])
