@@ -150,8 +150,7 @@ class ReaderConnections:
         ``give_back`` and ``discard``)."""
         if self._borrow:
             return self._generation, self.engine.raw_connection()
-        if self._pid != os.getpid():  # forked: the parent's connections are not ours to use
-            self._forget_inherited()
+        self._forked()  # a fork's parent's connections are not ours to use
         while True:
             try:
                 generation, idle_since, connection = self._idle.pop()
@@ -217,8 +216,7 @@ class ReaderConnections:
         return True
 
     def _retire_all(self, _engine: Engine) -> None:
-        if self._pid != os.getpid():
-            self._forget_inherited()
+        if self._forked():  # the parent's to close, not ours
             return
         self._generation += 1
         while self._idle:
@@ -228,10 +226,15 @@ class ReaderConnections:
                 break
             self.close(connection)
 
-    def _forget_inherited(self) -> None:
+    def _forked(self) -> bool:
+        """Whether this process is a fork of the one the connections were made in; if so,
+        they are forgotten (never used or closed here) and new ones will be made."""
+        if self._pid == os.getpid():
+            return False
         self._idle = []
         self._generation += 1
         self._pid = os.getpid()
+        return True
 
 
 _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.extensions
