@@ -47,7 +47,8 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
     from discuss import create_app
 
     settings: dict[str, Any] = {"database_url": database_url, "secret_key": SECRET,
-                                "trust_proxy_headers": 1}
+                                "trust_proxy_headers": 1,
+                                "log_level": "WARNING"}  # as the servers run: no access line
     if not cache:
         settings["listing_cache_bytes"] = 0
     app = create_app(settings)

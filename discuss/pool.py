@@ -20,11 +20,14 @@ import logging
 import os
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from discuss.prepared_reads import PreparedReads
 
 IDLE_BEFORE_PING = 2.0  # seconds
 log = logging.getLogger(__name__)
@@ -71,10 +74,11 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
 
     For the hottest reads (the listing's one query when the answer is cached or 304, the
     counts): it skips SQLAlchemy's per-execution work, its pool and, on PostgreSQL, the
-    BEGIN/ROLLBACK round trips (see ``ReaderConnections``). Values come back as the driver
-    gives them. Parameters must be plain values the driver takes as they are (no type
-    conversion); a list fills an expanding parameter. Listeners of the engine's
-    ``before_cursor_execute`` event still see the statement (tests count statements so).
+    BEGIN/ROLLBACK round trips (see ``ReaderConnections``) and psycopg's cursor (see
+    ``discuss/prepared_reads.py``). Values come back as the driver gives them. Parameters
+    must be plain values the driver takes as they are (no type conversion); a list fills
+    an expanding parameter. Listeners of the engine's ``before_cursor_execute`` event still
+    see the statement, with no cursor (tests count statements so).
     """
     sizes = tuple(sorted((name, len(value)) for name, value in params.items()
                          if isinstance(value, list | tuple)))
@@ -90,18 +94,9 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     except driver_error as error:  # cannot connect: the same error as a failed query
         raise sa.exc.OperationalError(sql, args, error) from error
     try:
-        cursor = connection.cursor()
-        try:
-            for listener in engine.dispatch.before_cursor_execute:
-                listener(None, cursor, sql, args, None, False)
-            cursor.execute(sql, args)
-            if first_only:
-                row = cursor.fetchone()
-                rows = [row] if row is not None else []
-            else:
-                rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        for listener in engine.dispatch.before_cursor_execute:
+            listener(None, None, sql, args, None, False)
+        rows = readers.run(connection, sql, args, first_only)
     except driver_error as error:  # never hand a failed connection to the next read
         lost = readers.discard(generation, connection, error)
         raise sa.exc.OperationalError(sql, args, error, connection_invalidated=lost) from error
@@ -143,6 +138,11 @@ class ReaderConnections:
         self._pid = os.getpid()
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
             None, "", ":memory:")
+        self._prepared: PreparedReads | None = None
+        if engine.dialect.driver == "psycopg":  # imported only where psycopg is in use
+            from discuss.prepared_reads import PreparedReads
+
+            self._prepared = PreparedReads()
         sa.event.listen(engine, "engine_disposed", self._retire_all)
 
     def take(self) -> tuple[int, Any]:
@@ -162,6 +162,20 @@ class ReaderConnections:
                   or time.monotonic() - idle_since < self.idle_seconds
                   or self._answers(generation, connection)):
                 return generation, connection
+
+    def run(self, connection: Any, sql: str, args: Any, first_only: bool) -> list[tuple]:
+        """The rows of ``sql`` on a connection taken from here (all, or the first only)."""
+        if self._prepared is not None:
+            return self._prepared.run(connection, sql, args, first_only)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, args)
+            if first_only:
+                row = cursor.fetchone()
+                return [row] if row is not None else []
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     def give_back(self, generation: int, connection: Any) -> None:
         """Keep a connection that served a read for the next one."""
