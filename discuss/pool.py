@@ -19,15 +19,13 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
-
-if TYPE_CHECKING:
-    from discuss.prepared_reads import PreparedReads
 
 IDLE_BEFORE_PING = 2.0  # seconds
 log = logging.getLogger(__name__)
@@ -110,6 +108,19 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     return rows
 
 
+def run_on_cursor(connection: Any, sql: str, args: Any, first_only: bool) -> list[tuple]:
+    """The rows of ``sql`` through a DB-API cursor (all, or the first only)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        if first_only:
+            row = cursor.fetchone()
+            return [row] if row is not None else []
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class ReaderConnections:
     """Connections in autocommit for ``fetch_all``, kept beside the engine's pool.
 
@@ -138,11 +149,12 @@ class ReaderConnections:
         self._pid = os.getpid()
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
             None, "", ":memory:")
-        self._prepared: PreparedReads | None = None
+        # how a statement runs on one of these connections (see ``fetch_all``)
+        self.run: Callable[[Any, str, Any, bool], list[tuple]] = run_on_cursor
         if engine.dialect.driver == "psycopg":  # imported only where psycopg is in use
             from discuss.prepared_reads import PreparedReads
 
-            self._prepared = PreparedReads()
+            self.run = PreparedReads().run
         sa.event.listen(engine, "engine_disposed", self._retire_all)
 
     def take(self) -> tuple[int, Any]:
@@ -162,20 +174,6 @@ class ReaderConnections:
                   or time.monotonic() - idle_since < self.idle_seconds
                   or self._answers(generation, connection)):
                 return generation, connection
-
-    def run(self, connection: Any, sql: str, args: Any, first_only: bool) -> list[tuple]:
-        """The rows of ``sql`` on a connection taken from here (all, or the first only)."""
-        if self._prepared is not None:
-            return self._prepared.run(connection, sql, args, first_only)
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql, args)
-            if first_only:
-                row = cursor.fetchone()
-                return [row] if row is not None else []
-            return cursor.fetchall()
-        finally:
-            cursor.close()
 
     def give_back(self, generation: int, connection: Any) -> None:
         """Keep a connection that served a read for the next one."""

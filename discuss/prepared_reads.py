@@ -3,10 +3,12 @@ libpq.
 
 For a cached read, psycopg's cursor spent as much CPU around the one statement as the round
 trip itself (per execution: a cursor, its query converted again, generators to wait on the
-socket). Here each reader connection prepares a statement the first time it runs it, under a
-name of its own, and later runs send only the name and the parameters. psycopg's own adapters
-still turn values into parameters and columns into values, so the rows are those its cursor
-gives. libpq waits for the answer without holding the GIL, as the cursor does.
+socket). Here a reader connection runs a statement through libpq directly: by name once it
+has prepared it, which it does when the statement has run as often as the connection's
+``prepare_threshold`` says, keeping at most ``prepared_max`` of them (psycopg's settings,
+which its cursor follows too). psycopg's adapters still turn values into parameters (with
+their types) and columns into values, so the rows are those its cursor gives. libpq waits
+for the answer without holding the GIL, as the cursor does.
 """
 
 from __future__ import annotations
@@ -14,69 +16,121 @@ from __future__ import annotations
 import itertools
 import re
 import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
+from psycopg import Connection, OperationalError
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.errors import error_from_result
-from psycopg.pq import DiagnosticField, ExecStatus
+from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus
 
-INVALID_STATEMENT_NAME = b"26000"  # SQLSTATE: no prepared statement of that name
+_INVALID_STATEMENT_NAME = b"26000"  # SQLSTATE: no prepared statement of that name
 _NAMED = re.compile(r"%\(([^)]+)\)s|%%")  # a named parameter, or an escaped percent sign
 
 
+@dataclass(slots=True)
+class _Statement:
+    """One statement on one connection: its name once prepared, until then its runs."""
+
+    runs: int = 0
+    name: bytes | None = None
+
+
+# A connection's statements by (SQL, parameter types), least recently run first
+_Statements = OrderedDict[tuple[str, tuple[int, ...]], _Statement]
+
+
+def numbered_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
+    """psycopg's ``%(name)s`` placeholders as libpq's ``$1``…, and the names in that order."""
+    order: dict[str, int] = {}
+
+    def numbered(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key is None:
+            return "%"
+        return f"${order.setdefault(key, len(order) + 1)}"
+
+    return _NAMED.sub(numbered, sql), tuple(order)
+
+
 class PreparedReads:
-    """The statements each connection has prepared: SQL -> (name, parameter order)."""
+    """Runs read-only statements on psycopg connections in autocommit; one per app."""
 
     def __init__(self) -> None:
-        self._by_connection: weakref.WeakKeyDictionary[
-            Any, dict[str, tuple[bytes, tuple[str, ...]]]] = weakref.WeakKeyDictionary()
-        self._numbers = itertools.count()
+        self._numbered: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+        self._statements: weakref.WeakKeyDictionary[Connection, _Statements] = \
+            weakref.WeakKeyDictionary()
+        self._names = itertools.count()  # a name is never used twice in a process
 
-    def run(self, connection: Any, sql: str, args: dict[str, Any],
+    def run(self, connection: Connection, sql: str, args: dict[str, Any],
             first_only: bool = False) -> list[tuple]:
-        """Rows of ``sql`` (psycopg's named parameters) on a connection in autocommit."""
-        name, order = self._prepare(connection, sql)
+        """Rows of ``sql`` (with psycopg's named parameters)."""
+        pgconn = connection.pgconn
+        found = self._numbered.get(sql)
+        if found is None:
+            text, order = numbered_placeholders(sql)
+            found = self._numbered[sql] = (text.encode(connection.info.encoding), order)
+        text, order = found
         transformer = Transformer(connection)
         values = transformer.dump_sequence([args[key] for key in order],
-                                           [PyFormat.TEXT] * len(order))
-        result = connection.pgconn.exec_prepared(name, values)
-        if _forgotten(result):  # deallocated behind our back (DISCARD ALL, a pooler)
-            self._by_connection.pop(connection, None)
-            name, _ = self._prepare(connection, sql)
-            result = connection.pgconn.exec_prepared(name, values)
+                                           [PyFormat.AUTO] * len(order))
+        types, formats = tuple(transformer.types), list(transformer.formats)
+        statements = self._statements.get(connection)
+        if statements is None:
+            statements = self._statements[connection] = OrderedDict()
+        statement = statements.get((sql, types))
+        if statement is None:
+            statement = statements[(sql, types)] = _Statement()
+            _forget_beyond(connection, statements, connection.prepared_max)
+        else:
+            statements.move_to_end((sql, types))
+        if statement.name is None and not self._prepare(connection, statements, statement,
+                                                        text, types):
+            result = pgconn.exec_params(text, values, types, formats)
+        else:
+            result = pgconn.exec_prepared(statement.name, values, formats)
+            if _forgotten(result):  # deallocated behind our back (DISCARD ALL, say)
+                statements.clear()
+                result = pgconn.exec_params(text, values, types, formats)
         _raise_for(connection, result)
         transformer.set_pgresult(result)
         rows = min(result.ntuples, 1) if first_only else result.ntuples
         return transformer.load_rows(0, rows, tuple)
 
-    def _prepare(self, connection: Any, sql: str) -> tuple[bytes, tuple[str, ...]]:
-        prepared = self._by_connection.setdefault(connection, {})
-        found = prepared.get(sql)
-        if found is None:
-            order: list[str] = []
+    def _prepare(self, connection: Connection, statements: _Statements,
+                 statement: _Statement, text: bytes, types: tuple[int, ...]) -> bool:
+        """Prepare ``statement`` if it has now run as often as the connection's threshold;
+        whether it is."""
+        threshold = connection.prepare_threshold
+        if threshold is None or statement.runs < threshold:
+            statement.runs += 1
+            return False
+        name = f"discuss_read_{next(self._names)}".encode()
+        _raise_for(connection, connection.pgconn.prepare(name, text, types))
+        statement.name = name
+        return True
 
-            def numbered(match: re.Match[str]) -> str:
-                key = match.group(1)
-                if key is None:
-                    return "%"
-                if key not in order:
-                    order.append(key)
-                return f"${order.index(key) + 1}"
 
-            name = f"discuss_read_{next(self._numbers)}".encode()  # never one in use
-            text = _NAMED.sub(numbered, sql).encode(connection.info.encoding)
-            _raise_for(connection, connection.pgconn.prepare(name, text))
-            found = prepared[sql] = (name, tuple(order))
-        return found
+def _forget_beyond(connection: Connection, statements: _Statements, most: int | None) -> None:
+    """Keep the ``most`` statements run last (None: all), deallocating the others."""
+    while most is not None and len(statements) > max(most, 1):
+        _, evicted = statements.popitem(last=False)
+        if evicted.name is not None:  # a failure here shows in the statement that follows
+            connection.pgconn.exec_(b"DEALLOCATE " + evicted.name)
 
 
 def _forgotten(result: Any) -> bool:
     """Whether a statement failed because the server no longer knows its name."""
     return (result.status == ExecStatus.FATAL_ERROR
-            and result.error_field(DiagnosticField.SQLSTATE) == INVALID_STATEMENT_NAME)
+            and result.error_field(DiagnosticField.SQLSTATE) == _INVALID_STATEMENT_NAME)
 
 
-def _raise_for(connection: Any, result: Any) -> None:
+def _raise_for(connection: Connection, result: Any) -> None:
     """The driver's own error for a statement libpq reports as failed."""
-    if result.status not in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
-        raise error_from_result(result, encoding=connection.info.encoding)
+    if result.status in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
+        return
+    if connection.pgconn.status != ConnStatus.OK:  # the server is gone, as the cursor says it
+        message = result.error_message.decode("utf-8", "replace").strip()
+        raise OperationalError(message or "the connection to the server is lost")
+    raise error_from_result(result, encoding=connection.info.encoding)

@@ -1,5 +1,6 @@
-"""The hottest reads on PostgreSQL run as statements prepared once per reader connection
-(discuss/prepared_reads.py), and give the rows psycopg's cursor would give."""
+"""The hottest reads on PostgreSQL run through libpq, prepared once per reader connection
+after psycopg's threshold (discuss/prepared_reads.py), and give the rows psycopg's cursor
+would give."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import pytest
 
 from discuss.extensions import db
 from discuss.pool import reader_connections
+from discuss.prepared_reads import PreparedReads, numbered_placeholders
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
 COUNTS = "/api/v1/counts?site=news&thread=article-1&thread=article-2"
+OURS = "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements" \
+       " WHERE name LIKE 'discuss\\_read\\_%' ORDER BY prepare_time"
 
 
 @pytest.fixture
@@ -25,75 +29,92 @@ def on_postgresql(backend: str) -> None:
 def connection(on_postgresql: None, database_url: str) -> Any:
     import psycopg
 
-    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
+    with psycopg.connect(database_url, autocommit=True) as conn:
         yield conn
 
 
-def _prepared(app: Any) -> dict[str, int]:
-    """The reader connection's prepared statements: name -> times run."""
+def _prepared_by_reader(app: Any) -> list[int]:
+    """How often each statement the reader connection prepared has run, oldest first."""
     with app.app_context():
         readers = reader_connections(db.engine)
         assert readers.idle_count() == 1
         generation, connection = readers.take()
         try:
-            rows = connection.execute(
-                "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements"
-                " WHERE name LIKE 'discuss\\_read\\_%'").fetchall()
+            return [runs for _, runs in connection.execute(OURS).fetchall()]
         finally:
             readers.give_back(generation, connection)
-    return dict(rows)
 
 
-def test_each_read_runs_a_statement_its_connection_prepared_once(
+def test_statements_run_often_are_prepared_once_and_then_run_by_name(
         on_postgresql, app, client, site, post_comment, query_counter):
     post_comment("Counted.")
-    tag = client.get(LISTING).headers["ETag"]
+    tag = client.get(LISTING).headers["ETag"]  # the cold read: its statements run once
     with query_counter() as counted:
-        for _ in range(3):
+        for _ in range(8):
             assert client.get(LISTING).status_code == 200
             assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
             assert client.get(COUNTS).get_json()["counts"] == {"article-1": 1, "article-2": 0}
-    prepared = _prepared(app)
-    # the thread's state, the counts, and the cold read's two (the roots, their replies)
-    assert len(prepared) == 4
-    assert len(set(counted.statements)) == 2  # what the reads in the block ran: state, counts
-    # state: the cold read, then six reads since; counts: three; the cold read's: once each
-    assert sorted(prepared.values()) == [1, 1, 3, 1 + 6]
+    assert len(counted.statements) == 24 and len(set(counted.statements)) == 2
+    # psycopg's threshold (5): the thread's state ran 17 times, prepared at the 6th run;
+    # the counts 8 times; the cold read's statements once each, never prepared
+    assert _prepared_by_reader(app) == [17 - 5, 8 - 5]
 
 
-def test_statements_the_server_forgot_are_prepared_again(on_postgresql, app, client, site,
-                                                         post_comment):
+def test_statements_the_server_forgot_are_run_and_prepared_again(on_postgresql, app, client,
+                                                                 site, post_comment):
     post_comment("Still here.")
     tag = client.get(LISTING).headers["ETag"]
+    for _ in range(5):  # the state's sixth run: prepared
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    assert _prepared_by_reader(app) == [1]
     with app.app_context():
         readers = reader_connections(db.engine)
         generation, connection = readers.take()
-        connection.execute("DEALLOCATE ALL")  # as DISCARD ALL or a connection pooler would
+        connection.execute("DEALLOCATE ALL")  # as DISCARD ALL would
         readers.give_back(generation, connection)
-    assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
-    assert client.get(COUNTS).get_json()["counts"] == {"article-1": 1, "article-2": 0}
-    assert sorted(_prepared(app).values()) == [1, 1]
+    for _ in range(7):
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    # the first found its name forgotten and ran unnamed, then five unnamed runs again, and
+    # the seventh prepared it anew
+    assert _prepared_by_reader(app) == [1]
 
 
-def test_rows_are_those_the_cursor_gives(connection):
-    from discuss.prepared_reads import PreparedReads
+def test_placeholders_are_numbered_in_order_of_first_use():
+    assert numbered_placeholders("a %(x)s %(y)s %(x)s LIKE '5%%'") == (
+        "a $1 $2 $1 LIKE '5%'", ("x", "y"))
 
-    sql = ("SELECT %(word)s::text || '%%', %(n)s::int + 1, %(word)s::text,"
-           " %(nothing)s::text IS NULL, '{\"a\": [1, \"b\"]}'::jsonb, %(when)s::timestamptz,"
-           " 2.5::numeric, true, NULL::int FROM generate_series(1, 3)")
-    args = {"word": "caf\u00e9 50", "n": 41, "nothing": None,
-            "when": datetime(2026, 11, 25, 12, 30, tzinfo=UTC)}
-    expected = connection.execute(sql, args).fetchall()
+
+@pytest.mark.parametrize("threshold", [0, None])  # prepared at once; never prepared
+def test_rows_are_those_the_cursor_gives(connection, threshold):
+    sql = ("SELECT %(word)s || '%%', %(n)s + 1, %(word)s, %(nothing)s::text IS NULL,"
+           " '{\"a\": [1, \"b\"]}'::jsonb, %(when)s, 2.5::numeric, %(flag)s, NULL::int"
+           " FROM generate_series(1, 3)")
+    connection.prepare_threshold = threshold
     reads = PreparedReads()
-    assert reads.run(connection, sql, args) == expected
-    assert reads.run(connection, sql, args, first_only=True) == expected[:1]
-    assert expected[0][:3] == ("caf\u00e9 50%", 42, "caf\u00e9 50")
+    for n in (41, 100_000, 2**40):  # int2, int4, int8: a statement for each
+        args = {"word": "caf\u00e9 50", "n": n, "nothing": None, "flag": True,
+                "when": datetime(2026, 11, 25, 12, 30, tzinfo=UTC)}
+        expected = connection.execute(sql, args).fetchall()
+        assert reads.run(connection, sql, args) == expected
+        assert reads.run(connection, sql, args, first_only=True) == expected[:1]
+        assert expected[0][:3] == ("caf\u00e9 50%", n + 1, "caf\u00e9 50")
+    prepared = connection.execute(OURS).fetchall()
+    assert len(prepared) == (3 if threshold == 0 else 0)
+
+
+def test_at_most_prepared_max_statements_are_kept(connection):
+    connection.prepare_threshold, connection.prepared_max = 0, 2
+    reads = PreparedReads()
+    for n in (1, 2, 3, 1):
+        assert reads.run(connection, f"SELECT {n} + %(one)s::int", {"one": 1}) == [(n + 1,)]
+    statements = connection.execute(
+        "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'discuss\\_read\\_%'"
+        " ORDER BY prepare_time").fetchall()
+    assert [text for (text,) in statements] == ["SELECT 3 + $1::int", "SELECT 1 + $1::int"]
 
 
 def test_a_failed_statement_raises_the_drivers_error_and_the_connection_goes_on(connection):
     import psycopg
-
-    from discuss.prepared_reads import PreparedReads
 
     reads = PreparedReads()
     with pytest.raises(psycopg.errors.UndefinedColumn):
@@ -101,3 +122,17 @@ def test_a_failed_statement_raises_the_drivers_error_and_the_connection_goes_on(
     with pytest.raises(psycopg.errors.DivisionByZero):
         reads.run(connection, "SELECT 1 / %(zero)s::int", {"zero": 0})
     assert reads.run(connection, "SELECT 1 / %(one)s::int", {"one": 1}) == [(1,)]
+
+
+def test_a_connection_the_server_closed_raises_the_drivers_operational_error(connection,
+                                                                             database_url):
+    import psycopg
+
+    reads = PreparedReads()
+    assert reads.run(connection, "SELECT 1", {}) == [(1,)]
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
+    for _ in range(2):  # the read that finds out, and any read after it on that connection
+        with pytest.raises(psycopg.OperationalError):
+            reads.run(connection, "SELECT 1", {})
+    assert connection.closed
