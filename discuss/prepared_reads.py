@@ -75,16 +75,17 @@ class PreparedReads:
         transformer = Transformer(connection)
         values = transformer.dump_sequence([args[key] for key in order],
                                            [PyFormat.AUTO] * len(order))
-        types, formats = tuple(transformer.types), list(transformer.formats)
+        types, formats = transformer.types, transformer.formats  # this call's own
         statements = self._statements.get(connection)
         if statements is None:
             statements = self._statements[connection] = OrderedDict()
-        statement = statements.get((sql, types))
+        key = (sql, types)
+        statement = statements.get(key)
         if statement is None:
-            statement = statements[(sql, types)] = _Statement()
+            statement = statements[key] = _Statement()
             _forget_beyond(connection, statements, connection.prepared_max)
         else:
-            statements.move_to_end((sql, types))
+            statements.move_to_end(key)
         if statement.name is None and not self._prepare(connection, statements, statement,
                                                         text, types):
             result = pgconn.exec_params(text, values, types, formats)
