@@ -249,6 +249,13 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(message)
 
 
+def terminate_backends(database_url: str, pids: list[int]) -> None:
+    """What a server restart or a failover does to these PostgreSQL connections."""
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
 def _reserve_redis_database(url: str) -> tuple[str, Any]:
     """The highest Redis database, from the one ``url`` names down to 1, that no other test
     process on this machine holds: each xdist worker, and each test run of another checkout,

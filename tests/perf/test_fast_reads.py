@@ -23,6 +23,7 @@ from discuss.extensions import db
 from discuss.pool import reader_connections
 from discuss.services.sites import create_site
 from discuss.web.fast_reads import FastReads
+from tests.conftest import terminate_backends
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
 COUNTS = "/api/v1/counts?site=news&thread=article-1"
@@ -176,15 +177,6 @@ def _idle_readers(app: Flask, count: int) -> list[int]:
     return pids
 
 
-def _terminate(database_url: str, pids: list[int]) -> None:
-    """What a server restart or a failover does to these connections."""
-    import psycopg
-
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        for pid in pids:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-
-
 def _read_once(backend: str, make_app, make_site, post_comment) -> tuple[Flask, Any]:
     """On PostgreSQL (else skip): an app and its client after one read of a one-comment
     thread, which left a reader connection idle."""
@@ -208,7 +200,7 @@ def test_a_restarted_server_is_not_an_outage_for_readers(backend, make_app, make
     connects: list[str] = []
     with app.app_context():
         sa.event.listen(db.engine, "do_connect", lambda *_: connects.append("connect"))
-    _terminate(database_url, pids)
+    terminate_backends(database_url, pids)
     answer = client.get(LISTING)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"
@@ -231,7 +223,7 @@ def test_reads_that_find_the_server_lost_at_once_dispose_the_engine_once(
         sa.event.listen(db.engine, "engine_disposed", lambda *_: disposals.append("dispose"))
         readers = reader_connections(db.engine)
         taken = [readers.take() for _ in range(2)]  # at once, before either failed
-        _terminate(database_url, pids)
+        terminate_backends(database_url, pids)
         lost = []
         for generation, connection in taken:
             with pytest.raises(db.engine.dialect.loaded_dbapi.Error) as failed:
@@ -253,7 +245,7 @@ def test_a_reader_connection_idle_for_a_while_is_checked_first(backend, make_app
     pids = _idle_readers(app, 1)
     with app.app_context():
         reader_connections(db.engine).idle_seconds = 0.0  # "a while" is now
-    _terminate(database_url, pids)
+    terminate_backends(database_url, pids)
     answer = client.get(LISTING)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["comments"][0]["html"] == "<p>Hello</p>"

@@ -12,6 +12,7 @@ import pytest
 from discuss.extensions import db
 from discuss.pool import reader_connections
 from discuss.prepared_reads import PreparedReads, numbered_placeholders
+from tests.conftest import terminate_backends
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
 COUNTS = "/api/v1/counts?site=news&thread=article-1&thread=article-2"
@@ -130,8 +131,7 @@ def test_a_connection_the_server_closed_raises_the_drivers_operational_error(con
 
     reads = PreparedReads()
     assert reads.run(connection, "SELECT 1", {}) == [(1,)]
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (connection.info.backend_pid,))
+    terminate_backends(database_url, [connection.info.backend_pid])
     for _ in range(2):  # the read that finds out, and any read after it on that connection
         with pytest.raises(psycopg.OperationalError):
             reads.run(connection, "SELECT 1", {})

@@ -19,6 +19,7 @@ from discuss import create_app
 from discuss.extensions import db
 from discuss.schema_migrations import upgrade_database
 from discuss.services.sites import create_site
+from tests.conftest import terminate_backends
 from tests.reliability.faultkit import Server, wait_until
 
 HANG = 15  # seconds: a request slower than this counts as a hang and fails the test
@@ -191,8 +192,7 @@ def _terminate_session_connection(database_url: str) -> None:
     import sqlalchemy as sa
 
     pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    terminate_backends(database_url, [pid])
 
 
 def test_connection_lost_after_the_answer_is_ready_still_answers(backend, make_app,
