@@ -270,8 +270,15 @@ def reader_connections(engine: Engine) -> ReaderConnections:
     return current_app.extensions[_READERS][engine]
 
 
+def json_text(column: Any) -> sa.ColumnElement[str]:
+    """A JSON column selected as its text, for ``fetch_all``: psycopg would otherwise run its
+    JSON loader on every row, which costs more than the hot reads' own work; the caller
+    parses the one value it needs with ``json_column``."""
+    return sa.cast(column, sa.Text).label(column.key)
+
+
 def json_column(value: Any) -> Any:
-    """A JSON column's value as ``fetch_all`` gives it: text on SQLite, parsed on PostgreSQL."""
+    """A JSON column's value as ``fetch_all`` gives it: parsed, or the text to parse."""
     return json.loads(value) if isinstance(value, str) else value
 
 

@@ -18,7 +18,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread, utcnow
-from discuss.pool import fetch_one, json_column, timestamp_column
+from discuss.pool import fetch_one, json_column, json_text, timestamp_column
 from discuss.services.listing import (
     SortOrder,
     ThreadPage,
@@ -43,8 +43,8 @@ class ListingBody:
 _THREAD_STATE = (
     sa.select(
         Site.id.label("site_id"), Site.settings_version, Site.max_depth, Site.auto_close_days,
-        Site.origins, Thread.id.label("thread_id"), Thread.version, Thread.url, Thread.title,
-        Thread.locked, Thread.comment_count, Thread.created_at,
+        json_text(Site.origins), Thread.id.label("thread_id"), Thread.version, Thread.url,
+        Thread.title, Thread.locked, Thread.comment_count, Thread.created_at,
     )
     .select_from(Site)
     .outerjoin(Thread, sa.and_(Thread.site_id == Site.id, Thread.key == sa.bindparam("key")))

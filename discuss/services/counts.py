@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread
-from discuss.pool import fetch_all, json_column
+from discuss.pool import fetch_all, json_column, json_text
 
 MAX_KEYS = 100
 
 # Built once (an expanding parameter takes any number of keys): building costs more than running.
 _COUNTS = (
-    sa.select(Site.origins, Thread.key, Thread.comment_count)
+    sa.select(json_text(Site.origins), Thread.key, Thread.comment_count)
     .select_from(Site)
     .outerjoin(Thread, sa.and_(Thread.site_id == Site.id,
                                Thread.key.in_(sa.bindparam("keys", expanding=True))))

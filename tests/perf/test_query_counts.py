@@ -102,3 +102,18 @@ def test_posting_costs_the_same_in_a_big_thread(app, client, small_and_big, form
         assert response.status_code == 201, response.get_json()
         counts[key] = log.count
     assert counts["small"] == counts["big"]
+
+
+def test_hot_reads_take_the_sites_origins_as_text(app, client, small_and_big):
+    """The listing's and the counts' statements read the origins as text, parsed once by the
+    service: the driver's JSON loader would otherwise run for every row, and a counts answer
+    has a row per thread."""
+    with QueryLog(app) as log:
+        listed = client.get(listing("small"), headers={"Origin": "https://news.example"})
+        counted = client.get("/api/v1/counts?site=news&thread=small&thread=big",
+                             headers={"Origin": "https://news.example"})
+    assert listed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert counted.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    reading_origins = [s for s in log.statements if "origins" in s]
+    assert len(reading_origins) == 2
+    assert all("CAST(sites.origins AS TEXT)" in s for s in reading_origins), reading_origins
