@@ -5,12 +5,15 @@ a small allowlist and linkify, so nothing but the tags below and http(s)/mailto 
 can ever reach a page, whatever the Markdown renderer does. Cleaning and linkify are two
 passes on purpose: bleach's ``LinkifyFilter`` inside the cleaning pass would save a parse,
 but it unescapes entities once too often (``&amp;amp;`` typed in code comes out as ``&amp;``).
+The second pass runs only when it has something to do: most comments hold neither a link
+nor anything that looks like an address, and for them it would reproduce its input.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from html import unescape
 from html.parser import HTMLParser
 
 import bleach
@@ -83,10 +86,21 @@ def _linker() -> Linker:
     return linker
 
 
+def _may_link(cleaned: str) -> bool:
+    """Whether linkify could change cleaned HTML: a link for its callbacks to mark, or text
+    in which its own patterns find a URL or an email address (searched in the whole
+    unescaped string, a superset of the text it looks at)."""
+    if "<a" in cleaned:
+        return True
+    linker = _linker()
+    text = unescape(cleaned)
+    return bool(linker.url_re.search(text) or ("@" in text and linker.email_re.search(text)))
+
+
 def sanitize_html(html: str) -> str:
     """Reduce HTML to the allowlist and turn bare URLs into safe links."""
-    html = html.replace("\x00", "\ufffd")
-    return _linker().linkify(_cleaner().clean(html)).strip()
+    cleaned = _cleaner().clean(html.replace("\x00", "\ufffd"))
+    return (_linker().linkify(cleaned) if _may_link(cleaned) else cleaned).strip()
 
 
 def render_markdown(source: str) -> str:

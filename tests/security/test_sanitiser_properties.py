@@ -6,6 +6,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from bleach.linkifier import Linker
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,22 @@ def test_sanitiser_on_raw_html_keeps_only_allowlisted(raw):
     cleaned = sanitize_html(raw)
     assert_only_allowlisted(cleaned)
     assert sanitize_html(cleaned) == cleaned
+
+
+def _linkify_with_no_callbacks(html: str) -> str:
+    return Linker(callbacks=[], parse_email=True).linkify(html).strip()
+
+
+@settings(max_examples=600, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(markdownish, raw_html))
+@example("see example.org")
+@example("write to user@example.org")
+@example("x&#46;org and &lt;b&gt; www.example.org")
+@example("`example.org` in code")
+def test_no_address_is_left_unlinked(source):
+    """Linkify is skipped for HTML with nothing to link: whatever comes out without a link
+    is exactly what linkify, run again, leaves alone (no address it would have linked)."""
+    for html in (render_markdown(source), sanitize_html(source)):
+        if "<a" not in html:
+            assert _linkify_with_no_callbacks(html) == html, (source, html)
