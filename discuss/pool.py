@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import InstrumentedAttribute
 
 IDLE_BEFORE_PING = 2.0  # seconds
 log = logging.getLogger(__name__)
@@ -270,16 +271,16 @@ def reader_connections(engine: Engine) -> ReaderConnections:
     return current_app.extensions[_READERS][engine]
 
 
-def json_text(column: Any) -> sa.ColumnElement[str]:
-    """A JSON column selected as its text, for ``fetch_all``: psycopg would otherwise run its
-    JSON loader on every row, which costs more than the hot reads' own work; the caller
-    parses the one value it needs with ``json_column``."""
+def json_text(column: InstrumentedAttribute[Any]) -> sa.Label[str]:
+    """A JSON column selected as its text, for the reader statements: psycopg would otherwise
+    run its JSON loader on every row, which costs more than the rest of a hot read's work;
+    ``json_column`` parses the one value the caller needs."""
     return sa.cast(column, sa.Text).label(column.key)
 
 
-def json_column(value: Any) -> Any:
-    """A JSON column's value as ``fetch_all`` gives it: parsed, or the text to parse."""
-    return json.loads(value) if isinstance(value, str) else value
+def json_column(value: str | None) -> Any:
+    """A JSON column read through ``json_text``, parsed."""
+    return None if value is None else json.loads(value)
 
 
 def timestamp_column(value: Any) -> datetime | None:

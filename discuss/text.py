@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-from html import unescape
 from html.parser import HTMLParser
 
 import bleach
@@ -87,14 +86,15 @@ def _linker() -> Linker:
 
 
 def _may_link(cleaned: str) -> bool:
-    """Whether linkify could change cleaned HTML: a link for its callbacks to mark, or text
-    in which its own patterns find a URL or an email address (searched in the whole
-    unescaped string, a superset of the text it looks at)."""
-    if "<a" in cleaned:
+    """Whether linkify could change cleaned HTML: when it holds a link (the callbacks mark
+    each), an "@" (perhaps an email address), a ``<pre>`` opening on an empty line (a second
+    parse drops that newline, as the first did) or a match of linkify's own URL pattern.
+    The pattern is searched in the HTML as it is: linkify searches the text between tags,
+    entities left as written, and a tag next to the text bounds a match as the edge of the
+    text does."""
+    if "<a" in cleaned or "@" in cleaned or "<pre>\n" in cleaned:
         return True
-    linker = _linker()
-    text = unescape(cleaned)
-    return bool(linker.url_re.search(text) or ("@" in text and linker.email_re.search(text)))
+    return _linker().url_re.search(cleaned) is not None
 
 
 def sanitize_html(html: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -52,7 +53,8 @@ class CommentChange:
 
 @dataclass
 class Submitted:
-    """The stored comment, its edit token and the public status (spam shows as pending)."""
+    """The comment as stored (built from the values written, outside the session), its edit
+    token and the public status (spam shows as pending)."""
 
     comment: Comment
     edit_token: str
@@ -159,7 +161,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     decision = policy.decide(site, submission)
 
     thread = existing or ensure_thread(site, data.thread, data.thread_url, data.thread_title)
-    values = {
+    values: dict[str, Any] = {
         "thread_id": thread.id,
         "parent_id": parent.id if parent else None,
         "root_id": (parent.root_id or parent.id) if parent else None,

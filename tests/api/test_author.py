@@ -106,3 +106,23 @@ def test_delete_inside_window(client, site, post_comment):
     assert client.delete(url, headers=_bearer(created["edit_token"])).status_code == 404
     listing = client.get("/api/v1/comments?site=news&thread=article-1").get_json()
     assert listing["comments"] == [] and listing["thread"]["comment_count"] == 0
+
+
+def test_the_answer_to_a_post_is_the_comment_as_stored(client, make_site, post_comment):
+    """The created comment in the answer is built from the values written; reading it back
+    with its edit token gives the same fields, for a comment and a reply, held or not."""
+    for moderation in ("post", "pre"):
+        make_site(slug=f"site-{moderation}", moderation=moderation)
+        first = post_comment("First, with **bold**.", site=f"site-{moderation}",
+                             author_url="https://reader.example").get_json()
+        parent = first["comment"]["id"] if moderation == "post" else None
+        reply = post_comment("A reply, see example.org", site=f"site-{moderation}",
+                             parent_id=parent, ip="192.0.2.7").get_json()
+        for created in (first, reply):
+            stored = client.get(f"/api/v1/comments/{created['comment']['id']}",
+                                headers=_bearer(created["edit_token"]))
+            assert stored.status_code == 200
+            assert created["comment"] == stored.get_json()
+        assert (reply["comment"]["parent_id"], reply["comment"]["depth"]) == \
+            ((parent, 1) if parent else (None, 0))
+        assert first["status"] == ("approved" if parent else "pending")

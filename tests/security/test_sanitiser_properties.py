@@ -29,6 +29,7 @@ FRAGMENTS = [
     "</script>", "<img src=x onerror=alert(1)>", "<a href=", " onclick=", "<style>",
     "<svg/onload=alert(1)>", "<!--", "-->", "<![CDATA[", "]]>", "<iframe", "<math>", "<p",
     "style=", "x", "example.org", "user@example.org", "alert(1)", " ", "é", "日本",
+    "&#46;", "&#64;", "<pre>\n\n", "\n<pre>", ".org",
 ]
 
 TAG_NAMES = sorted(ALLOWED_TAGS) + [
@@ -111,6 +112,8 @@ def assert_only_allowlisted(html: str) -> None:
                 assert scheme in ALLOWED_SCHEMES, (value, html)
             if tag == "a" and name == "rel":
                 assert "nofollow" in (value or "") and "noopener" in (value or ""), html
+        if tag == "a":  # every link is marked, whether typed or found by linkify
+            assert "rel" in dict(attrs), html
 
 
 @settings(max_examples=600, derandomize=True, deadline=None, database=None,
@@ -139,6 +142,7 @@ def test_sanitising_the_output_again_changes_nothing(source):
 @given(raw_html)
 @example('<code class="language-py" onclick="alert(1)">x</code><ol start=3 onclick=x>')
 @example('<a href="https://x.example" rel=x target=_blank style="color:red">x</a>')
+@example("<pre>\n\nx</pre>")
 def test_sanitiser_on_raw_html_keeps_only_allowlisted(raw):
     cleaned = sanitize_html(raw)
     assert_only_allowlisted(cleaned)
@@ -156,6 +160,9 @@ def _linkify_with_no_callbacks(html: str) -> str:
 @example("write to user@example.org")
 @example("x&#46;org and &lt;b&gt; www.example.org")
 @example("`example.org` in code")
+@example("<p>&#46;example.com and &#64;x</p>")
+@example('<p>"a"@example.com</p>')
+@example("<pre>\n\nx</pre>")
 def test_no_address_is_left_unlinked(source):
     """Linkify is skipped for HTML with nothing to link: whatever comes out without a link
     is exactly what linkify, run again, leaves alone (no address it would have linked)."""
