@@ -1,7 +1,8 @@
 """CPU time per request inside one process, without an HTTP server: the app's own cost.
 
 Throughput under wrk depends on what else the machine is doing; the CPU time this process
-spends per request (``time.process_time``) hardly does. It shows what each path costs on
+spends per request (``time.process_time``) much less so, though a shared CPU's speed
+still moves it. It shows what each path costs on
 top of the same request answered by a bare Flask app, which is what separates discuss from
 the ceiling. The database server's own CPU is not included (it is another process).
 """

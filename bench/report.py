@@ -154,9 +154,11 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
         backends = list(costs)
         out += ["", "## CPU per request, in one process", "",
                 "What the app itself costs, measured with `time.process_time` over hundreds of "
-                "requests sent straight to the WSGI app (no HTTP server, no network): hardly "
-                "affected by other load on the machine. The database server's CPU is not "
-                "included. See `bench/cost.py`.", "",
+                "requests sent straight to the WSGI app (no HTTP server, no network): less "
+                "affected by other load on the machine than the rates, though a shared CPU's "
+                "speed still moves it; compare each path with the bare Flask answer of the "
+                "same column. The database server's CPU is not included. See "
+                "`bench/cost.py`.", "",
                 "| path | " + " | ".join(f"{b} µs" for b in backends) + " |",
                 "|---|" + "---:|" * len(backends)]
         for key, label in labels.items():
