@@ -86,8 +86,7 @@ class PreparedReads:
             _forget_beyond(connection, statements, connection.prepared_max)
         else:
             statements.move_to_end(key)
-        if statement.name is None and not self._prepare(connection, statements, statement,
-                                                        text, types):
+        if statement.name is None and not self._prepare(connection, statement, text, types):
             result = pgconn.exec_params(text, values, types, formats)
         else:
             result = pgconn.exec_prepared(statement.name, values, formats)
@@ -99,8 +98,8 @@ class PreparedReads:
         rows = min(result.ntuples, 1) if first_only else result.ntuples
         return transformer.load_rows(0, rows, tuple)
 
-    def _prepare(self, connection: Connection, statements: _Statements,
-                 statement: _Statement, text: bytes, types: tuple[int, ...]) -> bool:
+    def _prepare(self, connection: Connection, statement: _Statement, text: bytes,
+                 types: tuple[int, ...]) -> bool:
         """Prepare ``statement`` if it has now run as often as the connection's threshold;
         whether it is."""
         threshold = connection.prepare_threshold
