@@ -63,6 +63,11 @@ class Submitted:
 
 _COMMENTS = Comment.__table__
 _INSERT_COMMENT = sa.insert(_COMMENTS).returning(_COMMENTS.c.id)  # built once
+# The columns' plain defaults (counters at zero, an empty hash), written with the row: the
+# answer to a post is built from the values written, so it needs them, and the model stays
+# the one place they are stated. Columns without a default are None in the answer.
+_PLAIN_DEFAULTS = {column.key: column.default.arg for column in _COMMENTS.columns
+                   if column.default is not None and column.default.is_scalar}
 
 
 def _settings():
@@ -162,6 +167,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
 
     thread = existing or ensure_thread(site, data.thread, data.thread_url, data.thread_title)
     values: dict[str, Any] = {
+        **_PLAIN_DEFAULTS,
         "thread_id": thread.id,
         "parent_id": parent.id if parent else None,
         "root_id": (parent.root_id or parent.id) if parent else None,
@@ -178,11 +184,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         "body_hash": submission.body_hash,
         "notify_replies": data.notify_replies,
         "checks": decision.records,
-        "likes": 0,
-        "dislikes": 0,
-        "flag_count": 0,
         "created_at": utcnow(),
-        "edited_at": None,
     }
     # One INSERT ... RETURNING id on the session's connection: the ORM's unit of work costs
     # more than the statement for a row that nothing else in the request touches. The
