@@ -13,6 +13,7 @@ from discuss.config import load_settings
 from discuss.extensions import api, csrf, db, limiter, login_manager
 from discuss.logs import configure_logging
 from discuss.pool import prepare_engine
+from discuss.rate_limit_storage import sweep_fallback_lazily
 
 
 class DiscussFlask(Flask):
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The limiter object outlives an app (tests build many): each starts from its own defaults.
     limiter.limit_manager.set_default_limits([])
     limiter.init_app(app)
+    sweep_fallback_lazily(limiter)
     from discuss.schemas.problem import ProblemSchema
     from discuss.web.api.openapi import ProblemResponses
 

@@ -7,6 +7,8 @@ many readers that walk grows with every new address and runs up to a hundred tim
 second per worker: a sweep of 90,000 keys takes about 7 ms. Nothing depends on the sweep
 but memory (a count checks its own key's expiry first), so here the request that counts
 sweeps, at most once every ``sweep_every`` seconds, and no thread is started per count.
+The same storage holds the counts while Redis is away: Flask-Limiter's fallback would
+otherwise be the library's own, timers and all, just when a site may be busiest.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from flask_limiter import Limiter
 from limits.storage import MemoryStorage
 
 SCHEME = "discuss-memory"
@@ -47,3 +50,20 @@ class LazilySweptMemoryStorage(MemoryStorage):
             getattr(self, _SWEEP)()
         except KeyError:
             pass  # another request freed a key while this sweep walked: the next one goes on
+
+
+def sweep_fallback_lazily(limiter: Limiter) -> None:
+    """Give the limiter's in-memory fallback (what counts while Redis is away) this storage.
+
+    Flask-Limiter builds the fallback in ``init_app`` as a plain ``MemoryStorage`` and keeps
+    it, with the strategy over it, in two attributes of its own; there is no setting for
+    its class. ``tests/reliability/test_redis_outage.py`` notices if that changes.
+    """
+    replaced = getattr(limiter, "_fallback_storage", None)
+    strategy = getattr(limiter, "_fallback_limiter", None)
+    if replaced is None or strategy is None or isinstance(replaced, LazilySweptMemoryStorage):
+        return
+    replaced.timer.cancel()
+    storage = LazilySweptMemoryStorage()
+    limiter._fallback_storage = storage
+    limiter._fallback_limiter = type(strategy)(storage)

@@ -4,7 +4,9 @@ counted, nothing answers 500; when Redis returns, the limits are kept there agai
 from __future__ import annotations
 
 import logging
+import threading
 
+import pytest
 import redis
 
 from discuss.extensions import limiter
@@ -100,4 +102,39 @@ def test_redis_outage_keeps_listings_served_and_fresh(make_app, make_site, throw
                    what="the listing cached in Redis again")
     finally:
         store.close()
+        _forget_default_limits()
+
+
+def test_during_an_outage_posting_counts_in_the_process_without_a_thread_per_count(
+        make_app, make_site, throwaway_redis, monkeypatch: pytest.MonkeyPatch):
+    """The fallback that holds the flood limit while Redis is away sweeps as the no-Redis
+    storage does: the library's own would start a timer thread after each count."""
+    _forget_default_limits()
+    app = make_app(redis_url=throwaway_redis.url)
+    make_site("news", spam_checks=[{"name": "flood", "options": {"limit": "2 per minute"}}])
+    client = app.test_client()
+
+    def post(body: str, ip: str) -> int:
+        token = client.get("/api/v1/config?site=news&thread=article-1").get_json()["form_token"]
+        return client.post("/api/v1/comments", json={"site": "news", "thread": "article-1",
+                                                     "body": body, "form_token": token},
+                           environ_base={"REMOTE_ADDR": ip}).status_code
+
+    started: list[threading.Timer] = []
+    start = threading.Timer.start
+
+    def record(timer: threading.Timer) -> None:
+        started.append(timer)
+        start(timer)
+
+    try:
+        throwaway_redis.kill()
+        monkeypatch.setattr(threading.Timer, "start", record)
+        first = [post(f"Comment {n} during the outage.", "192.0.2.10") for n in range(3)]
+        other = post("Another reader during the outage.", "192.0.2.11")
+
+        assert first == [201, 201, 429], first  # still limited, per address
+        assert other == 201
+        assert started == []
+    finally:
         _forget_default_limits()
