@@ -62,7 +62,9 @@ _CANDIDATES = (
 
 def find_ban(site: Site, email: str | None, name: str | None, ip: str | None) -> Ban | None:
     """The first unexpired ban (this site's or a global one) matching the author, if any."""
-    candidates = db.session.execute(_CANDIDATES, {
+    # Plain columns, no entities: run on the session's connection, past the ORM's layer
+    # (every comment posted asks; nothing is pending in the session then).
+    candidates = db.session.connection().execute(_CANDIDATES, {
         "site_id": site.id,
         "now": utcnow(),
         "ip": ip or "",

@@ -36,8 +36,10 @@ class SqlCheckData:
         self.site_id = site_id
 
     def count_same_body(self, thread_id: int, body_hash: str, since: datetime) -> int:
-        """Comments of the thread with this body hash since ``since`` (deleted ones aside)."""
-        return db.session.execute(
+        """Comments of the thread with this body hash since ``since`` (deleted ones aside).
+
+        A count, no entities: it runs on the session's connection, past the ORM's layer."""
+        return db.session.connection().execute(
             _SAME_BODY, {"thread_id": thread_id, "body_hash": body_hash, "since": since}
         ).scalar_one()
 
