@@ -136,6 +136,11 @@ class Bench:
         }))
         self.sizes = {k: len(v) for k, v in bodies.items()}
 
+    def scenarios(self) -> list[Scenario]:
+        """The scenarios asked for (all by default), in the table's order."""
+        wanted = self.args.scenarios
+        return [s for s in SCENARIOS if not wanted or s.name in wanted]
+
     # -- loads ------------------------------------------------------------------------
     def load(self, scenario: str, target: str) -> Load:
         kind = self.servers[target].kind
@@ -157,7 +162,7 @@ class Bench:
     def measure(self) -> dict[str, dict[str, list[dict[str, float]]]]:
         results: dict[str, dict[str, list[dict[str, float]]]] = {}
         a = self.args
-        for scenario in SCENARIOS:
+        for scenario in self.scenarios():
             targets = [t for t in scenario.targets if t in self.servers]
             results[scenario.name] = {t: [] for t in targets}
             for target in targets:
@@ -212,6 +217,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--scale", type=int, default=1_000_000,
                         help="comments in the big database of the scale test (0 skips it)")
+    parser.add_argument("--scenarios", nargs="+", choices=[s.name for s in SCENARIOS],
+                        help="measure only these scenarios (default: all)")
     parser.add_argument("--no-isso", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--quick", action="store_true", help="1 run of 3 s, small scale test")
@@ -228,7 +235,7 @@ def main() -> None:
         bench.start()
         results = bench.measure()
         rss = {name: server.worker_rss_mb() for name, server in bench.servers.items()}
-        saved = Path(__file__).parent / "results.json"
+        saved = Path(args.output).with_name("results.json")  # beside its table
         saved.write_text(json.dumps({"machine": facts, "args": vars(args), "results": results,
                                      "rss_mb": rss, "sizes": bench.sizes}, indent=1))
         profiles = {} if args.no_profile else profile.hot_paths(bench, args)
@@ -245,9 +252,9 @@ def main() -> None:
     saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
     data["scale"] = scale.compare(args.scale, args) if args.scale else None
     saved.write_text(json.dumps(data, indent=1))
-    Path(args.output).write_text(report.render(data, SCENARIOS))
+    Path(args.output).write_text(report.render(data, bench.scenarios()))
     print(f"wrote {args.output}", flush=True)
-    print(report.summary(data, SCENARIOS))
+    print(report.summary(data, bench.scenarios()))
 
 
 def median(values: list[float]) -> float:
