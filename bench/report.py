@@ -195,6 +195,8 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
     out += ["", "## Commands", "",
             "    make bench                  # everything, ~45 minutes on 2 CPUs",
             "    .venv/bin/python -m bench.run --quick   # one short round, to try the harness",
+            "    .venv/bin/python -m bench.run --scenarios post counts20 --scale 0 --no-profile \\",
+            "        --output /tmp/b/README.md       # some scenarios, every peer, its own table",
             "    .venv/bin/python -m bench.seed --database-url URL [--scale 1000000]", ""]
     if NOTES.exists():
         out += [NOTES.read_text().rstrip(), ""]
