@@ -99,8 +99,11 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
     PROFILES.mkdir(exist_ok=True)
     seconds = max(4.0, min(args.duration, 8.0))
     out: dict[str, Any] = {}
+    chosen = {s.name for s in bench.scenarios()}
     for scenario, target in HOT:
         server = bench.servers.get(target)
+        if scenario not in chosen:
+            continue
         if server is None or not server.workers():
             continue
         raw = WORK / f"profile-{scenario}-{target}.txt"
