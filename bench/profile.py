@@ -12,7 +12,6 @@ from typing import Any
 from bench.targets import WORK
 from bench.wrk import run
 
-PROFILES = Path(__file__).resolve().parent / "profiles"
 # (scenario, target): the paths whose cost matters most.
 HOT = [("read200", "discuss-pg"), ("read200", "discuss-sqlite"),
        ("read200_cold", "discuss-pg-cold"), ("not_modified", "discuss-pg"),
@@ -96,7 +95,8 @@ def summarise(collapsed: Path) -> dict[str, Any]:
 
 def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
     """Profile each hot path for a few seconds under load; keep summaries and raw stacks."""
-    PROFILES.mkdir(exist_ok=True)
+    profiles = Path(args.output).with_name("profiles")  # beside the run's table
+    profiles.mkdir(exist_ok=True)
     seconds = max(4.0, min(args.duration, 8.0))
     out: dict[str, Any] = {}
     chosen = {s.name for s in bench.scenarios()}
@@ -124,6 +124,6 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
             lines = sorted((ln for ln in raw.read_text().splitlines()  # py-spy notes aside
                             if ln.rpartition(" ")[2].isdigit()),
                            key=lambda ln: -int(ln.rpartition(" ")[2]))
-            (PROFILES / f"{scenario}-{target}.collapsed").write_text("\n".join(lines[:80]))
+            (profiles / f"{scenario}-{target}.collapsed").write_text("\n".join(lines[:80]))
         print(f"  profiled {scenario} on {target}: {summary['samples']} samples", flush=True)
     return out

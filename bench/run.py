@@ -227,6 +227,7 @@ def main() -> None:
     if args.quick:
         args.duration, args.warmup, args.runs, args.scale = 3.0, 1.0, 1, 20_000
     WORK.mkdir(parents=True, exist_ok=True)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the runs, not after
 
     facts = machine()
     print(f"discuss benchmark on {facts['cpu']} ({facts['cpus']} CPUs)", flush=True)
