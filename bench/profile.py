@@ -102,9 +102,7 @@ def hot_paths(bench: Any, args: Any) -> dict[str, Any]:
     chosen = {s.name for s in bench.scenarios()}
     for scenario, target in HOT:
         server = bench.servers.get(target)
-        if scenario not in chosen:
-            continue
-        if server is None or not server.workers():
+        if scenario not in chosen or server is None or not server.workers():
             continue
         raw = WORK / f"profile-{scenario}-{target}.txt"
         parts = [WORK / f"profile-{scenario}-{target}-{pid}.txt" for pid in server.workers()]
