@@ -53,6 +53,7 @@ class Settings:
     db_statement_timeout_ms: int = 10_000
     listing_cache_bytes: int = 8 * 1024 * 1024
     listing_cache_ttl: int = 3600
+    counts_cache_seconds: int = 5
     instance_path: str = field(default="", repr=False)
 
     def to_flask(self) -> dict[str, Any]:
@@ -193,6 +194,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("DISCUSS_REDIS_URL must be a redis:// URL")
     if settings.listing_cache_bytes < 0:
         raise ConfigError("DISCUSS_LISTING_CACHE_BYTES must be 0 (off) or more")
+    if settings.counts_cache_seconds < 0:
+        raise ConfigError("DISCUSS_COUNTS_CACHE_SECONDS must be 0 (off) or more")
     for name in ("max_request_bytes", "max_comment_chars", "form_token_max_age",
                  "spam_check_timeout_ms", "spam_check_workers", "session_hours",
                  "db_connect_timeout", "db_statement_timeout_ms", "listing_cache_ttl"):

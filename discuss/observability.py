@@ -8,10 +8,12 @@ and ``/metrics`` sums them, so every worker's counts appear in one scrape.
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -57,10 +59,19 @@ def _label(value: object) -> str:
     return value.value if isinstance(value, enum.Enum) else str(value)
 
 
+@functools.lru_cache(maxsize=1024)  # routes × methods × statuses: a few dozen in practice
+def _request_series(endpoint: str, method: str, status: int) -> tuple[Any, Any]:
+    """The two series one kind of answer goes to: finding a labelled series takes a lock
+    and longer than counting in it, and every request does both."""
+    return (HTTP_REQUESTS.labels(endpoint, method, str(status)),
+            HTTP_LATENCY.labels(endpoint, method))
+
+
 def record_request(endpoint: str, method: str, status: int, seconds: float) -> None:
     """One answered HTTP request (the web layer calls this after every response)."""
-    HTTP_REQUESTS.labels(endpoint, method, str(status)).inc()
-    HTTP_LATENCY.labels(endpoint, method).observe(max(seconds, 0.0))
+    answered, latency = _request_series(endpoint, method, status)
+    answered.inc()
+    latency.observe(max(seconds, 0.0))
 
 
 def record_comment(outcome: object) -> None:

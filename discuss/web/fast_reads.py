@@ -14,6 +14,8 @@ so Flask answers it without trying (and waiting out its timeout) a second time; 
 connection the server closed (a restart, a failover) is not, so Flask tries again on a
 fresh one (``discuss/pool.py`` drops them all).
 ``tests/perf/test_fast_reads.py`` holds both ways to the same status, headers and bytes.
+A counts answer is kept for a few seconds and sent again to the same request
+(``recent_answers.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from discuss.web.api.requests import first_entity_tag
 from discuss.web.cors import public_origin, read_allowed, sharing_headers
 from discuss.web.errors import DATABASE_ERRORS
 from discuss.web.metrics import REQUEST_ID_HEADER, record_answer
+from discuss.web.recent_answers import RecentAnswers, answer_key
 from discuss.web.security import data_headers
 
 DATABASE_ERROR = "discuss.fast_reads.database_error"  # environ key: the error Flask answers
@@ -97,6 +100,8 @@ class FastReads:
     def __init__(self, app: Flask, inner: WsgiApp) -> None:
         self.app = app
         self.inner = inner
+        seconds = app.config["DISCUSS"].counts_cache_seconds
+        self.recent = RecentAnswers(seconds) if seconds > 0 else None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -107,22 +112,28 @@ class FastReads:
             return self.inner(environ, start_response)
         started = time.perf_counter()
         request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        bind_request_id(request_id)
-        try:
-            answer = self._answer(environ, request_id, route)
-        finally:
-            bind_request_id(None)
-        if answer is None:  # not ours to answer: Flask does, with its errors and hooks
-            environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
-            return self.inner(environ, start_response)
-        status, headers, body = answer
-        start_response(status, headers)
+        key = answer_key(environ) if route is _counts and self.recent is not None else None
+        kept = self.recent.get(key) if key is not None else None
+        if kept is not None:
+            status, headers, body = kept.status, kept.headers, kept.body
+        else:
+            bind_request_id(request_id)
+            try:
+                answer = self._answer(environ, route)
+            finally:
+                bind_request_id(None)
+            if answer is None:  # not ours to answer: Flask does, with its errors and hooks
+                environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
+                return self.inner(environ, start_response)
+            status, headers, body = answer
+            if key is not None:
+                self.recent.keep(key, status, headers, body)
+        start_response(status, [*headers, (REQUEST_ID_HEADER, request_id)])
         record_answer("GET", path, path, int(status[:3]), time.perf_counter() - started,
                       request_id)
         return [body]
 
-    def _answer(self, environ: dict[str, Any], request_id: str,
-                route: Callable[[Request], Reply]
+    def _answer(self, environ: dict[str, Any], route: Callable[[Request], Reply]
                 ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         request = Request(environ)
         with self.app.app_context():
@@ -138,7 +149,7 @@ class FastReads:
                 log.exception("the readers' fast path failed; Flask answers instead")
                 return None
             headers = [*reply.headers, *data_headers(request.is_secure)]
-            headers += [(REQUEST_ID_HEADER, request_id), ("Vary", "Origin, Cookie")]
+            headers.append(("Vary", "Origin, Cookie"))
             origin = environ.get("HTTP_ORIGIN")
             if origin and read_allowed(origin, reply.site_origins,
                                        f"{request.scheme}://{request.host}",

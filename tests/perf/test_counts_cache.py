@@ -1,0 +1,144 @@
+"""Counts answers kept for a few seconds per worker (discuss/web/recent_answers.py).
+
+A listing page's counts may lag a change by ``DISCUSS_COUNTS_CACHE_SECONDS``, never longer;
+each kept answer is the one its own request would get (CORS per Origin, security headers
+per scheme), with its own request id; errors are never kept; signed-in and API requests,
+which Flask answers, always see the current counts; ``0`` keeps nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from prometheus_client import REGISTRY
+
+from discuss.config import ConfigError, load_settings
+from discuss.web.recent_answers import RecentAnswers
+
+COUNTS = "/api/v1/counts?site=news&thread=article-1&thread=article-2"
+SITE_ORIGIN = "https://news.example"
+
+
+@pytest.fixture
+def counting(make_app, make_site, post_comment):
+    """An app keeping counts answers for one second, a site, and one comment in article-1."""
+    make_site(origins=(SITE_ORIGIN,))
+    post_comment("The first comment.")
+    return make_app(counts_cache_seconds=1)
+
+
+def _counts(client, **headers) -> dict[str, int]:
+    response = client.get(COUNTS, headers=headers)
+    assert response.status_code == 200
+    return response.get_json()["counts"]
+
+
+def test_counts_lag_a_new_comment_by_the_window_and_no_longer(counting, post_comment):
+    client = counting.test_client()
+    assert _counts(client) == {"article-1": 1, "article-2": 0}
+    post_comment("A second comment.")
+    post_comment("Elsewhere.", thread="article-2")
+    assert _counts(client) == {"article-1": 1, "article-2": 0}  # the kept answer
+    time.sleep(1.1)
+    assert _counts(client) == {"article-1": 2, "article-2": 1}
+
+
+def test_without_the_window_every_answer_is_current(make_app, make_site, post_comment):
+    make_site()
+    client = make_app(counts_cache_seconds=0).test_client()
+    assert _counts(client) == {"article-1": 0, "article-2": 0}
+    post_comment("Counted at once.")
+    assert _counts(client) == {"article-1": 1, "article-2": 0}
+
+
+def test_signed_in_and_api_requests_see_current_counts(counting, post_comment):
+    client = counting.test_client()
+    _counts(client)
+    post_comment("A second comment.")
+    assert _counts(client, Authorization="Bearer not-a-key")["article-1"] == 2  # Flask answers
+    client.set_cookie("session", "x")
+    assert _counts(client)["article-1"] == 2
+
+
+def test_each_origin_gets_its_own_cors_answer(counting):
+    client = counting.test_client()
+    allowed = client.get(COUNTS, headers={"Origin": SITE_ORIGIN})
+    refused = client.get(COUNTS, headers={"Origin": "https://elsewhere.example"})
+    plain = client.get(COUNTS)
+    again = client.get(COUNTS, headers={"Origin": SITE_ORIGIN})
+    assert allowed.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    assert again.headers["Access-Control-Allow-Origin"] == SITE_ORIGIN
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    assert "Access-Control-Allow-Origin" not in plain.headers
+    assert allowed.data == refused.data == plain.data == again.data
+
+
+def test_a_kept_answer_has_its_own_request_id_and_the_same_headers(counting):
+    client = counting.test_client()
+    first = client.get(COUNTS, headers={"Origin": SITE_ORIGIN})
+    second = client.get(COUNTS, headers={"Origin": SITE_ORIGIN, "X-Request-ID": "echo-me-42"})
+    third = client.get(COUNTS, headers={"Origin": SITE_ORIGIN})
+    assert second.headers["X-Request-ID"] == "echo-me-42"
+    assert len({first.headers["X-Request-ID"], second.headers["X-Request-ID"],
+                third.headers["X-Request-ID"]}) == 3
+
+    def without_id(response):
+        return sorted((k, v) for k, v in response.headers.items() if k != "X-Request-ID")
+
+    assert without_id(first) == without_id(second) == without_id(third)
+
+
+def test_the_scheme_is_part_of_the_key(make_app, make_site):
+    make_site()
+    client = make_app(counts_cache_seconds=30, trust_proxy_headers=1).test_client()
+    plain = client.get(COUNTS)
+    secure = client.get(COUNTS, headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Strict-Transport-Security" in secure.headers
+    assert "Strict-Transport-Security" not in client.get(COUNTS).headers
+
+
+def test_errors_are_not_kept(make_app, make_site):
+    client = make_app(counts_cache_seconds=30).test_client()
+    assert client.get(COUNTS).status_code == 404  # no site yet
+    make_site()
+    assert client.get(COUNTS).status_code == 200
+    assert client.get("/api/v1/counts?site=news").status_code == 400
+    assert client.get("/api/v1/counts?site=news").status_code == 400
+
+
+def _answered_counts() -> float:
+    return REGISTRY.get_sample_value(
+        "discuss_http_requests_total",
+        {"endpoint": "/api/v1/counts", "method": "GET", "status": "200"}) or 0.0
+
+
+def test_kept_answers_are_counted_in_the_metrics(counting):
+    client = counting.test_client()
+    before = _answered_counts()
+    for _ in range(3):
+        _counts(client)
+    assert _answered_counts() - before == 3
+
+
+def test_a_full_cache_drops_its_oldest_answer():
+    recent = RecentAnswers(seconds=60, max_entries=3)
+    for key in ("a", "b", "c"):
+        recent.keep((key,), "200 OK", [], key.encode())
+    recent.keep(("d",), "200 OK", [], b"d")
+    assert recent.get(("a",)) is None
+    assert [recent.get((k,)).body for k in ("b", "c", "d")] == [b"b", b"c", b"d"]
+
+    recent.keep(("b",), "200 OK", [], b"b2")  # kept again: now the youngest
+    recent.keep(("e",), "200 OK", [], b"e")
+    assert recent.get(("c",)) is None and recent.get(("b",)).body == b"b2"
+
+    short = RecentAnswers(seconds=0, max_entries=2)
+    short.keep(("x",), "200 OK", [], b"x")
+    assert short.get(("x",)) is None  # expired at once
+
+
+def test_a_negative_window_is_refused():
+    with pytest.raises(ConfigError, match="DISCUSS_COUNTS_CACHE_SECONDS"):
+        load_settings({"counts_cache_seconds": -1, "secret_key": "s" * 20}, environ={})
