@@ -50,8 +50,9 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
     settings: dict[str, Any] = {"database_url": database_url, "secret_key": SECRET,
                                 "trust_proxy_headers": 1,
                                 "log_level": "WARNING"}  # as the servers run: no access line
-    if not cache:
+    if not cache:  # as the cold servers: every answer computed afresh
         settings["listing_cache_bytes"] = 0
+        settings["counts_cache_seconds"] = 0
     app = create_app(settings)
     query200 = f"site={dataset.SITE}&thread={dataset.READ_200}"
     captured: dict[str, Any] = {}
@@ -91,7 +92,7 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
         "post": post,
     }
     if not cache:
-        paths = {"read200_cold": paths["read200"]}
+        paths = {"read200_cold": paths["read200"], "counts20_fresh": paths["counts20"]}
     out = {"bare_flask": _cpu_us(bare, paths.get("read200", paths.get("read200_cold")),
                                  REPEAT * 4)}
     for name, make in paths.items():

@@ -59,6 +59,8 @@ SCENARIOS = [
              ["discuss-sqlite", "discuss-pg", "ceiling"]),
     Scenario("counts20", "counts for 20 threads",
              ["discuss-sqlite", "discuss-pg", "isso", "ceiling"]),
+    Scenario("counts20_fresh", "counts for 20 threads, every answer current (no window)",
+             ["discuss-sqlite-cold", "discuss-pg-cold", "isso"]),
     Scenario("post", "post a comment (default spam checks)",
              ["discuss-sqlite", "discuss-pg", "isso", "ceiling"]),
 ]
@@ -150,7 +152,7 @@ class Bench:
         if scenario == "not_modified":
             return Load(listing(dataset.READ_200), "conditional",
                         {"BENCH_ETAG": self.etags[target]})
-        if scenario == "counts20":
+        if scenario in ("counts20", "counts20_fresh"):
             if kind == "isso":
                 return Load("/count", "isso_counts", {"BENCH_COUNT_BODY": isso.count_body()})
             return Load(COUNT_QUERY)

@@ -141,8 +141,9 @@ def discuss_server(name: str, database_url: str, cache: bool = True) -> Server:
         "DISCUSS_LOG_LEVEL": "WARNING",
         "DISCUSS_REDIS_URL": "",
     }
-    if not cache:
+    if not cache:  # every answer computed afresh: no listing cache, no counts window
         env["DISCUSS_LISTING_CACHE_BYTES"] = "0"
+        env["DISCUSS_COUNTS_CACHE_SECONDS"] = "0"
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     return Server(name, "discuss", [gunicorn, "wsgi:app"], env, ROOT, "/healthz")
 
