@@ -112,11 +112,13 @@ class FastReads:
             return self.inner(environ, start_response)
         started = time.perf_counter()
         request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        key = answer_key(environ) if route is _counts and self.recent is not None else None
-        kept = self.recent.get(key) if key is not None else None
+        recent = self.recent if route is _counts else None
+        key = answer_key(environ) if recent is not None else None
+        kept = recent.get(key) if recent is not None else None
         if kept is not None:
             status, headers, body = kept.status, kept.headers, kept.body
         else:
+            asked_at = recent.clock() if recent is not None else 0.0
             bind_request_id(request_id)
             try:
                 answer = self._answer(environ, route)
@@ -126,8 +128,8 @@ class FastReads:
                 environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
                 return self.inner(environ, start_response)
             status, headers, body = answer
-            if key is not None:
-                self.recent.keep(key, status, headers, body)
+            if recent is not None:
+                recent.keep(key, asked_at, status, headers, body)
         start_response(status, [*headers, (REQUEST_ID_HEADER, request_id)])
         record_answer("GET", path, path, int(status[:3]), time.perf_counter() - started,
                       request_id)

@@ -7,15 +7,17 @@ parsing and the CORS decision. A count may therefore lag a change by that long, 
 "12 comments" link can afford; comments themselves are never served from here (the
 thread's first page is checked against the thread's version on every read).
 
-An answer is kept under everything it depends on: the query string, the Origin (CORS),
-the scheme (security headers) and the host (same-origin reads). Only 200 answers of the
-readers' fast path are kept; errors always go through Flask.
+An answer is kept under everything the request adds to it: the query string, the Origin
+(CORS), the scheme (security headers) and the host (same-origin reads). What the database
+adds may lag by the window too: a site's new or removed origin, or a site removed. Only 200
+answers of the readers' fast path are kept; errors always go through Flask.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,26 +44,32 @@ def answer_key(environ: dict[str, Any]) -> tuple[Any, ...]:
 class RecentAnswers:
     """Answers by key for ``seconds`` each; at most ``max_entries`` of them."""
 
-    def __init__(self, seconds: int, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, seconds: int, max_entries: int = MAX_ENTRIES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self.max_entries = max_entries
+        self.clock = clock
         self._answers: dict[tuple[Any, ...], Answer] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Answer | None:
         """The answer kept under ``key`` if it is still young enough."""
         answer = self._answers.get(key)
-        if answer is None or answer.expires <= time.monotonic():
+        if answer is None or answer.expires <= self.clock():
             return None
         return answer
 
-    def keep(self, key: tuple[Any, ...], status: str, headers: list[tuple[str, str]],
-             body: bytes) -> None:
-        """Keep an answer from now on for ``seconds``."""
-        answer = Answer(status, tuple(headers), body, time.monotonic() + self.seconds)
+    def keep(self, key: tuple[Any, ...], asked_at: float, status: str,
+             headers: list[tuple[str, str]], body: bytes) -> None:
+        """Keep an answer for ``seconds`` from ``asked_at`` (``clock()`` before it was
+        computed), so that no change stays unseen longer than that, however long the query
+        took; an answer asked for earlier than the one kept does not replace it."""
+        answer = Answer(status, tuple(headers), body, asked_at + self.seconds)
         with self._lock:
             answers = self._answers
-            answers.pop(key, None)  # re-inserted last: the dict's order is the age order,
-            while len(answers) >= self.max_entries:  # so the first to go has expired first
+            kept = answers.pop(key, None)  # re-inserted last: the dict's order is the age
+            if kept is not None and kept.expires > answer.expires:
+                answer = kept
+            while len(answers) >= self.max_entries:  # order, so the first to go expires first
                 del answers[next(iter(answers))]
             answers[key] = answer

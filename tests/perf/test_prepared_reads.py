@@ -27,6 +27,12 @@ def on_postgresql(backend: str) -> None:
 
 
 @pytest.fixture
+def app(make_app: Any) -> Any:
+    """Counts answers are not kept here: every counts request must run its statement."""
+    return make_app(counts_cache_seconds=0)
+
+
+@pytest.fixture
 def connection(on_postgresql: None, database_url: str) -> Any:
     import psycopg
 
