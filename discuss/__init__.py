@@ -35,8 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         prepare_engine(app, db.engine)
-    # The limiter object outlives an app (tests build many): each starts from its own defaults.
+    # The limiter object outlives an app (tests build many): each starts from its own defaults,
+    # and with its new storage taken as alive (an outage an earlier app saw would otherwise
+    # send the first counts to the fallback, then drop them when the storage "recovers").
     limiter.limit_manager.set_default_limits([])
+    limiter._storage_dead = False
     limiter.init_app(app)
     sweep_fallback_lazily(limiter)
     from discuss.schemas.problem import ProblemSchema

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from discuss import create_app
-from discuss.extensions import db, limiter
+from discuss.extensions import db
 from discuss.schema_migrations import upgrade_database
 
 PG_ADMIN_URL = os.environ.get("DISCUSS_TEST_PG_ADMIN", "postgresql://127.0.0.1:5432/test")
@@ -91,9 +91,6 @@ def make_app(database_url: str, tmp_path: Any) -> Iterator[Callable[..., Flask]]
         settings = {"database_url": database_url, "secret_key": "test-secret-" + "k" * 20,
                     "instance_path": str(tmp_path / "instance")}
         settings.update(overrides)
-        # Flask-Limiter's extension object outlives an app: a storage outage an earlier test
-        # left behind would send this app's first counts to the fallback, then drop them.
-        limiter._storage_dead = False
         app = create_app(settings)
         app.config["TESTING"] = True
         apps.append(app)

@@ -73,3 +73,16 @@ def test_a_key_freed_during_the_sweep_costs_no_count():
 
     assert storage.incr("reader-a", expiry=60) == 1
     assert storage.incr("reader-a", expiry=60) == 2
+
+
+def test_a_new_app_starts_with_its_storage_alive(make_app, make_site, post_comment):
+    """An outage an earlier app saw (the limiter object is shared) must not make this one
+    count in the fallback and then drop those counts when its storage is checked again."""
+    limiter._storage_dead = True
+    limiter._Limiter__last_check_backend = time.time()  # next check of the storage: in 1 s
+    limiter._Limiter__check_backend_count = 0
+    make_app()
+    make_site(spam_checks=[{"name": "flood", "options": {"limit": "2 per minute"}}])
+    first = [post_comment(f"Comment number {n}.", ip="192.0.2.9").status_code for n in range(2)]
+    time.sleep(1.1)
+    assert first + [post_comment("One more.", ip="192.0.2.9").status_code] == [201, 201, 429]

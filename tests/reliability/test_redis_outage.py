@@ -16,7 +16,6 @@ from tests.reliability.faultkit import wait_until
 def _forget_default_limits() -> None:
     """Flask-Limiter keeps the first app's default limits on the shared extension object."""
     limiter.limit_manager.set_default_limits([])
-    limiter._storage_dead = False
 
 
 def test_redis_outage_falls_back_to_in_process_limits(make_app, throwaway_redis, caplog):
