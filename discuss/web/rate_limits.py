@@ -1,9 +1,11 @@
 """Which requests the rate limiter looks at.
 
-Every limit discuss sets is on a write (posting, signing in). Unless the operator sets a
-default limit for everything (``DISCUSS_RATE_LIMIT_DEFAULT``), reads skip the limiter's
-per-request hooks: resolving and evaluating the limits of an endpoint costs a reader's
-request more than the rest of a cached answer does.
+Every limit discuss sets is on a write (posting, signing in), declared on its view, where
+the limiter checks it as the view is called. Unless the operator sets a default limit for
+everything (``DISCUSS_RATE_LIMIT_DEFAULT``), the limiter's check before every request has
+nothing to find, and reads skip its other per-request hooks too: resolving and evaluating
+the limits of an endpoint costs a reader's request more than the rest of a cached answer
+does, and a post's limits are checked once instead of twice.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def _keep_response(response: Response) -> Response:
     return response
 
 
+def _only_views_have_limits() -> bool:
+    """Whether every limit is a view's own (no default, application or blueprint limit)."""
+    manager = limiter.limit_manager
+    return not (manager.default_limits or manager.application_limits
+                or any(manager._blueprint_limits.values()))
+
+
 def _is_limiter_hook(hook: Any) -> bool:
     """The limiter's hooks: bound methods of it, or (after-request) a partial over it."""
     owner = hook.args[0] if isinstance(hook, partial) and hook.args else \
@@ -46,12 +55,14 @@ def _is_limiter_hook(hook: Any) -> bool:
 
 
 def register(app: Flask) -> None:
-    """Let reads past the limiter's hooks when no default limit is set: no read has a limit
-    of its own, so its hooks would find nothing to check, report or release."""
-    if app.config["DISCUSS"].rate_limit_default:
+    """Without a default limit, drop the limiter's check before each request (a view's limit
+    is checked when the view is called) and let reads past its other hooks: no read has a
+    limit of its own, so they would find nothing to report or release."""
+    if app.config["DISCUSS"].rate_limit_default or not _only_views_have_limits():
         return
-    for hooks, on_read in ((app.before_request_funcs, _nothing),
-                           (app.after_request_funcs, _keep_response),
+    app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
+                                      if not _is_limiter_hook(hook)]
+    for hooks, on_read in ((app.after_request_funcs, _keep_response),
                            (app.teardown_request_funcs, _nothing)):
         app_hooks = hooks.setdefault(None, [])
         hooks[None] = [_on_writes(h, on_read) if _is_limiter_hook(h) else h for h in app_hooks]

@@ -30,3 +30,27 @@ def test_writes_keep_their_limits_when_reads_skip_the_limiter(make_site, post_co
     answers = [post_comment(f"Comment number {n} on the article.").status_code
                for n in range(6)]
     assert answers == [201] * 5 + [429]  # DISCUSS_RATE_LIMIT_COMMENTS: 5 per minute
+
+
+def test_a_post_passes_the_limiter_once(app, make_site, post_comment):
+    """Without a default limit, nothing is checked before the view: the flood limit is the
+    view's own, checked as the view is called, and still counts (6th post refused)."""
+    from discuss.extensions import limiter
+
+    manager = limiter.limit_manager
+    checked: list[bool] = []
+    original = manager.resolve_limits
+
+    def counting(app, endpoint, blueprint, name, in_middleware, marked):
+        checked.append(in_middleware)
+        return original(app, endpoint, blueprint, name, in_middleware, marked)
+
+    manager.resolve_limits = counting
+    try:
+        make_site(spam_checks=[{"name": "flood", "options": {}}])
+        answers = [post_comment(f"Comment number {n} on the article.").status_code
+                   for n in range(6)]
+    finally:
+        del manager.resolve_limits
+    assert answers == [201] * 5 + [429]
+    assert checked == [False] * 6  # once per post, by the view's own limit
