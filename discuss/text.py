@@ -7,6 +7,12 @@ passes on purpose: bleach's ``LinkifyFilter`` inside the cleaning pass would sav
 but it unescapes entities once too often (``&amp;amp;`` typed in code comes out as ``&amp;``).
 The second pass runs only when it has something to do: most comments hold neither a link
 nor anything that looks like an address, and for them it would reproduce its input.
+
+Most comments are plain prose: paragraphs of words and ordinary punctuation, in which no
+character means anything to Markdown or HTML. For those, both passes would hand back each
+paragraph as it was typed, wrapped in ``<p>``; that HTML is written directly, and only the
+linkify pass, which looks for bare addresses, runs on it. A test holds the shortcut to the
+full path's output over many generated bodies.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 _LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
+# Plain prose: letters, digits and punctuation that neither Markdown nor HTML gives a meaning
+# to inside a line; each line starts with a letter (no list, quote, rule or code block can
+# open) and has no space at either end (no hard break, no indented code).
+_PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?!'()/%-])*(?<! )")
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -97,15 +107,38 @@ def _may_link(cleaned: str) -> bool:
     return _linker().url_re.search(cleaned) is not None
 
 
+def _linkified(cleaned: str) -> str:
+    return (_linker().linkify(cleaned) if _may_link(cleaned) else cleaned).strip()
+
+
 def sanitize_html(html: str) -> str:
     """Reduce HTML to the allowlist and turn bare URLs into safe links."""
-    cleaned = _cleaner().clean(html.replace("\x00", "\ufffd"))
-    return (_linker().linkify(cleaned) if _may_link(cleaned) else cleaned).strip()
+    return _linkified(_cleaner().clean(html.replace("\x00", "\ufffd")))
+
+
+def _plain_prose_html(source: str) -> str | None:
+    """The cleaned HTML of a body of plain prose, or None if it is anything else."""
+    paragraphs: list[list[str]] = [[]]
+    for line in source.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif _PLAIN_LINE.fullmatch(line):
+            paragraphs[-1].append(line)
+        else:
+            return None
+    return "\n".join("<p>" + "\n".join(lines) + "</p>" for lines in paragraphs if lines)
+
+
+def _render_in_full(source: str) -> str:
+    """Markdown, then bleach: the path every body could take (the tests compare with it)."""
+    return sanitize_html(_markdown().render(source.replace("\x00", "\ufffd")))
 
 
 def render_markdown(source: str) -> str:
     """Turn a comment's Markdown into sanitised HTML, ready to store and serve as is."""
-    return sanitize_html(_markdown().render(source.replace("\x00", "\ufffd")))
+    plain = _plain_prose_html(source)
+    return _render_in_full(source) if plain is None else _linkified(plain)
 
 
 def count_links(html: str) -> int:
