@@ -79,14 +79,24 @@ def record_comment(outcome: object) -> None:
     COMMENTS.labels(_label(outcome)).inc()
 
 
+@functools.lru_cache(maxsize=1024)  # checks × verdicts: a few dozen in practice
+def _verdict_series(check: str, verdict: str) -> Any:
+    return SPAM_VERDICTS.labels(check, verdict)
+
+
+@functools.lru_cache(maxsize=256)
+def _duration_series(check: str) -> Any:
+    return SPAM_DURATION.labels(check)
+
+
 def record_spam_verdict(check: str, verdict: object) -> None:
     """One spam check's answer: ham, unsure, spam, or error (raised, timed out, no verdict)."""
-    SPAM_VERDICTS.labels(check, _label(verdict)).inc()
+    _verdict_series(check, _label(verdict)).inc()
 
 
 def record_spam_duration(check: str, seconds: float) -> None:
     """How long one run of a spam check took (recorded when it ends, even after a timeout)."""
-    SPAM_DURATION.labels(check).observe(max(seconds, 0.0))
+    _duration_series(check).observe(max(seconds, 0.0))
 
 
 def record_spam_check(check: str, verdict: object, seconds: float) -> None:
