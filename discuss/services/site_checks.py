@@ -12,7 +12,7 @@ from marshmallow import ValidationError, fields, missing, validate
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
 from discuss.services.sites import find_site, get_site
-from discuss.spam.checks.flood import FloodRule, flood_rule
+from discuss.spam.checks.flood import FloodCheck, FloodRule, flood_rule
 from discuss.spam.registry import (
     current_registry,
     default_site_checks,
@@ -176,4 +176,5 @@ def flood_rule_for(slug: str) -> FloodRule | None:
     site = find_site(slug)
     if site is None:
         return None
-    return flood_rule(site.spam_checks, current_app.config["DISCUSS"])
+    loaded = current_registry().get(FloodCheck.name)
+    return flood_rule(site.spam_checks, current_app.config["DISCUSS"], loaded.load_options)

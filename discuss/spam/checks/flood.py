@@ -8,7 +8,7 @@ and only reports "would have been refused" without refusing anyone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -53,12 +53,16 @@ def limit_of(options: Mapping[str, Any], settings: Any) -> str:
     return options.get("limit") or settings.rate_limit_comments
 
 
-def flood_rule(entries: Iterable[Any], settings: Any) -> FloodRule | None:
-    """The flood rule of a site's check list, or None when flood is not enabled."""
+def flood_rule(entries: Iterable[Any], settings: Any,
+               load_options: Callable[[Any], Mapping[str, Any]]) -> FloodRule | None:
+    """The flood rule of a site's check list, or None when flood is not enabled.
+
+    ``load_options`` is the registry's loader of this check's options, which remembers them.
+    """
     for entry in entries or ():
         if isinstance(entry, dict) and entry.get("name") == "flood":
             try:
-                options = FloodOptions().load(dict(entry.get("options") or {}))
+                options = load_options(entry.get("options"))
             except ValidationError:
                 options = {}
             return FloodRule(limit_of(options, settings), bool(entry.get("trial")))
