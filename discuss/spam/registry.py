@@ -92,8 +92,8 @@ class LoadedCheck:
             return {}
         if raw is not None and not isinstance(raw, Mapping):
             raise ValidationError(["Options must be an object."])
-        try:
-            key = json.dumps(raw or {}, sort_keys=True)
+        try:  # most sites keep a check's defaults: no options to write out
+            key = json.dumps(raw, sort_keys=True) if raw else ""
         except (TypeError, ValueError):
             key = None
         loaded = self._loaded_options.get(key) if key is not None else None
