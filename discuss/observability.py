@@ -81,6 +81,7 @@ def record_comment(outcome: object) -> None:
 
 @functools.lru_cache(maxsize=1024)  # checks × verdicts: a few dozen in practice
 def _verdict_series(check: str, verdict: str) -> Any:
+    """Found once, as a request's series are: every post records each check's answer."""
     return SPAM_VERDICTS.labels(check, verdict)
 
 

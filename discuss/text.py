@@ -34,8 +34,9 @@ LINK_REL = "nofollow ugc noopener"
 _LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 # Plain prose: letters, digits and punctuation that neither Markdown nor HTML gives a meaning
-# to inside a line; each line starts with a letter (no list, quote, rule or code block can
-# open) and has no space at either end (no hard break, no indented code).
+# to inside a line; each line starts with a letter or a numeral that is no decimal digit,
+# such as ½ (no list, quote, rule or code block can open: list markers are ASCII digits),
+# and has no space at either end (no hard break, no indented code).
 _PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?!'()/%-])*(?<! )")
 
 

@@ -78,6 +78,10 @@ class _Ran:
             raise self.error
         return self.value
 
+    def cancel(self) -> bool:
+        """A finished outcome cannot be cancelled (a check may raise ``TimeoutError``)."""
+        return False
+
 
 def _run_here(name: str, check: Any, submission: Submission, context: CheckContext) -> _Ran:
     started = time.perf_counter()
@@ -143,7 +147,7 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
         try:
             result = slot.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            slot.cancel()  # only a pooled check's future can time out
+            slot.cancel()
             log.warning("spam check %s on site %s timed out after %.1f s; holding",
                         name, site.slug, timeout)
             verdicts.append(_failed(name, trial, f"check timed out after {timeout:g} s"))

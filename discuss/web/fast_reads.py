@@ -44,6 +44,7 @@ from discuss.web.api.requests import first_entity_tag
 from discuss.web.cors import public_origin, read_allowed, sharing_headers
 from discuss.web.errors import DATABASE_ERRORS
 from discuss.web.metrics import REQUEST_ID_HEADER, record_answer
+from discuss.web.rate_limits import only_views_have_limits
 from discuss.web.recent_answers import RecentAnswers, answer_key
 from discuss.web.security import data_headers
 
@@ -171,7 +172,7 @@ def _answer_database_error() -> None:
 
 def install(app: Flask) -> None:
     """Put the fast path in front of the app, unless every request must pass the limiter."""
-    if app.config["DISCUSS"].rate_limit_default:
+    if not only_views_have_limits():
         return
     app.before_request(_answer_database_error)
     app.wsgi_app = FastReads(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -40,8 +40,10 @@ def _keep_response(response: Response) -> Response:
     return response
 
 
-def _only_views_have_limits() -> bool:
-    """Whether every limit is a view's own (no default, application or blueprint limit)."""
+def only_views_have_limits() -> bool:
+    """Whether every limit is a view's own, checked as its view is called: no default
+    (``DISCUSS_RATE_LIMIT_DEFAULT``), application or blueprint limit, which the limiter
+    checks before every request. (Blueprint limits have no public accessor.)"""
     manager = limiter.limit_manager
     return not (manager.default_limits or manager.application_limits
                 or any(manager._blueprint_limits.values()))
@@ -58,7 +60,7 @@ def register(app: Flask) -> None:
     """Without a default limit, drop the limiter's check before each request (a view's limit
     is checked when the view is called) and let reads past its other hooks: no read has a
     limit of its own, so they would find nothing to report or release."""
-    if app.config["DISCUSS"].rate_limit_default or not _only_views_have_limits():
+    if not only_views_have_limits():
         return
     app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
                                       if not _is_limiter_hook(hook)]

@@ -62,6 +62,24 @@ POOLED = [name for name in BUILT_IN if not getattr(LOADED[name], "inline", False
 INLINE = [name for name in BUILT_IN if name not in POOLED]
 
 
+@pytest.mark.parametrize("name", INLINE)
+def test_every_inline_builtin_check_that_raises_a_timeout_holds_with_reason(name, app, client,
+                                                                            stored, monkeypatch):
+    """A socket timeout inside a check raised where it runs, in the request's thread."""
+    _site(app, [{"name": name, "options": CONFIG[name]}])
+    loaded = app.extensions["discuss.spam"].get(name)
+
+    def timed_out(submission, context):
+        raise TimeoutError("socket read timed out")
+
+    monkeypatch.setattr(loaded.check, "check", timed_out)
+    response = _post(client)
+    assert response.status_code == 202
+    status, records = stored(response.get_json()["comment"]["id"])
+    assert status == "pending"
+    assert record(records, name)["reason"] == "check timed out after 0.3 s"
+
+
 @pytest.mark.parametrize("name", POOLED)
 def test_every_pooled_builtin_check_that_times_out_holds_with_reason(name, app, client,
                                                               stored, monkeypatch, caplog):
