@@ -117,3 +117,28 @@ def test_hot_reads_take_the_sites_origins_as_text(app, client, small_and_big):
     reading_origins = [s for s in log.statements if "origins" in s]
     assert len(reading_origins) == 2
     assert all("CAST(sites.origins AS TEXT)" in s for s in reading_origins), reading_origins
+
+
+def test_a_post_with_the_default_checks_is_six_statements(app, client, make_site, form_token):
+    """The site's row (shared by CORS, the flood limit and the service), the ban query, the
+    thread's row, the duplicate count, the comment's INSERT and the thread's bump: the same
+    whatever the thread's size; a post that lists its statements twice would show here."""
+    from discuss.spam.registry import default_site_checks
+
+    make_site(spam_checks=default_site_checks())
+    token = form_token("news", "article-1")
+
+    def post(n: int):
+        return client.post("/api/v1/comments", headers={"Origin": "https://news.example"},
+                           environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
+                           json={"site": "news", "thread": "article-1", "form_token": token,
+                                 "author_name": "Reader", "body": f"Comment number {n} here."})
+
+    assert post(1).status_code in (201, 202)  # the first comment creates the thread
+    for n in (2, 3):
+        with QueryLog(app) as log:
+            response = post(n)
+        assert response.status_code in (201, 202)
+        assert log.count == 6, log.statements
+        assert [s.split()[0].upper() for s in log.statements] == [
+            "SELECT", "SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
