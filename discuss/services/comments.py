@@ -17,7 +17,7 @@ from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
 from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
 from discuss.services.sites import get_site
-from discuss.services.threads import ensure_thread, find_thread, record_change
+from discuss.services.threads import create_thread, find_thread, record_change
 from discuss.spam import policy
 from discuss.spam.base import Submission
 from discuss.text import render_markdown
@@ -165,7 +165,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     )
     decision = policy.decide(site, submission)
 
-    thread = existing or ensure_thread(site, data.thread, data.thread_url, data.thread_title)
+    thread = existing or create_thread(site, data.thread, data.thread_url, data.thread_title)
     values: dict[str, Any] = {
         **_PLAIN_DEFAULTS,
         "thread_id": thread.id,

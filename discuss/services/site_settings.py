@@ -12,7 +12,7 @@ from discuss.models import AuditAction, Comment, CommentStatus, ModerationMode, 
 from discuss.services import audit
 from discuss.services.actors import Actor
 from discuss.services.sites import get_site, normalise_origins
-from discuss.services.threads import ensure_thread, find_thread, record_change
+from discuss.services.threads import create_thread, find_thread, record_change
 from discuss.spam import registry
 
 # name -> (lowest, highest) allowed for the whole-number settings
@@ -82,7 +82,7 @@ def set_thread_lock(by: Actor, site_slug: str, key: str, locked: bool) -> Thread
     by.require_site(site)
     if not key or len(key) > 512:
         raise Invalid("Invalid thread key.", {"thread": ["Use 1 to 512 characters."]})
-    thread = find_thread(site, key) or ensure_thread(site, key, None, None)
+    thread = find_thread(site, key) or create_thread(site, key, None, None)
     if thread.locked != locked:
         thread.locked = locked
         record_change(thread.id)

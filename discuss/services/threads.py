@@ -37,6 +37,12 @@ def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> T
             thread.url = thread.url or url
             thread.title = thread.title or title
         return thread
+    return create_thread(site, key, url, title)
+
+
+def create_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:
+    """The thread for ``key``, for a caller that just found none: added unless another
+    request added it meanwhile, then read."""
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
         insert(Thread)

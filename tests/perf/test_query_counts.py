@@ -134,7 +134,10 @@ def test_a_post_with_the_default_checks_is_six_statements(app, client, make_site
                            json={"site": "news", "thread": "article-1", "form_token": token,
                                  "author_name": "Reader", "body": f"Comment number {n} here."})
 
-    assert post(1).status_code in (201, 202)  # the first comment creates the thread
+    with QueryLog(app) as log:  # the first comment adds the thread: looked up once, added, read
+        assert post(1).status_code in (201, 202)
+    assert [s.split()[0].upper() for s in log.statements].count("SELECT") == 4, log.statements
+    assert log.count == 7, log.statements
     for n in (2, 3):
         with QueryLog(app) as log:
             response = post(n)
