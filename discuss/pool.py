@@ -4,9 +4,10 @@ per request.
 SQLAlchemy's ``pool_pre_ping`` runs ``SELECT 1`` on every checkout: one extra round trip on
 every request, about as much as the cached listing's own query. Here a connection is
 checked only when it sat idle in the pool long enough that the server may have dropped it
-(a restart, an idle timeout); a busy pool skips the check. A connection that dies between
-two busy requests fails that one request (answered 503), and SQLAlchemy then replaces the
-whole pool, so the service recovers by itself either way.
+(a restart, an idle timeout); a busy pool skips the check, and only looks whether the server
+has written to the idle connection (its farewell), which costs no round trip. A connection
+that dies between two busy requests without a word fails that one request (answered 503),
+and SQLAlchemy then replaces the whole pool, so the service recovers by itself either way.
 
 The hottest reads (``fetch_all``) do not use that pool at all but ``ReaderConnections``: a
 few connections kept in autocommit beside it, for which taking and giving back costs next
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,8 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from psycopg import pq
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute
+
+from discuss.transactions import begin_at_first_write
 
 IDLE_BEFORE_PING = 2.0  # seconds
 log = logging.getLogger(__name__)
@@ -42,7 +47,11 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
     @sa.event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+        if idle_since is None:
+            return
+        if time.monotonic() - idle_since < idle_seconds:
+            if closed_by_server(dbapi_connection):
+                raise sa.exc.DisconnectionError("the server closed the connection")
             return
         try:
             select_one(dbapi_connection)
@@ -50,6 +59,26 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> No
                 dbapi_connection.rollback()
         except Exception as error:  # noqa: BLE001  (any failure means: use a new connection)
             raise sa.exc.DisconnectionError(str(error)) from error
+
+
+def closed_by_server(dbapi_connection: Any) -> bool:
+    """Whether the server ended a PostgreSQL connection while it sat in the pool (a
+    restart, a terminated backend), found without a round trip: an idle connection has
+    nothing to read unless the server spoke first, and what it says then is its farewell (or
+    a notice: a fresh connection is the safe answer either way). A connection used in
+    autocommit since its last transaction has no ``ROLLBACK`` at check-in to find out
+    (``discuss/transactions.py``)."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    try:
+        if pgconn.status != pq.ConnStatus.OK:
+            return True
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+    except dbapi_connection.OperationalError:  # no socket any more
+        return True
+    return bool(poller.poll(0))
 
 
 def select_one(dbapi_connection: Any) -> None:
@@ -255,14 +284,16 @@ _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.e
 
 def prepare_engine(app: Flask, engine: Engine) -> None:
     """Set ``engine`` up for ``app``: SQLite tuned, else idle connections checked before
-    use (a file on the same machine does not go away; a server does), and the reader
-    connections ``fetch_all`` runs on."""
+    use (a file on the same machine does not go away; a server does) and, on PostgreSQL,
+    transactions begun at the first write; and the reader connections ``fetch_all`` runs on."""
     if engine.dialect.name == "sqlite":
         tune_sqlite(engine)
         idle = None
     else:
         ping_when_idle(engine)
         idle = IDLE_BEFORE_PING
+    if engine.dialect.name == "postgresql":
+        begin_at_first_write(engine)
     app.extensions.setdefault(_READERS, {})[engine] = ReaderConnections(engine, idle)
 
 

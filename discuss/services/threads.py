@@ -60,4 +60,16 @@ def record_change(thread_id: int, approved_delta: int = 0) -> None:
     # Pending changes first, as the ORM's own UPDATE would (rows stay locked in one order);
     # then plain SQL on the session's connection: loaded Thread objects are not updated.
     db.session.flush()
-    db.session.connection().execute(_BUMP, {"changed_id": thread_id, "delta": approved_delta})
+    db.session.connection().execute(_BUMP, change_parameters(thread_id, approved_delta))
+
+
+def recording_change(statement: sa.Insert) -> sa.Insert:
+    """``statement`` that also does what ``record_change`` does, as a data-modifying ``WITH``
+    (PostgreSQL only): one statement, one round trip, atomic by itself. Its parameters add
+    ``change_parameters``."""
+    return statement.add_cte(_BUMP.cte("recorded_change"))
+
+
+def change_parameters(thread_id: int, approved_delta: int) -> dict[str, int]:
+    """The parameters of a thread's change, for ``record_change`` or ``recording_change``."""
+    return {"changed_id": thread_id, "delta": approved_delta}

@@ -1,0 +1,228 @@
+"""Round trips to PostgreSQL, read off the wire with libpq's own protocol trace.
+
+A transaction begins at the first write (``discuss/transactions.py``): reads before it run in
+autocommit, and a post's row and its thread's change travel as one statement, so a post is
+five round trips (the site, the ban query, the thread, the duplicate count, the write)
+where it was eight with ``BEGIN`` and ``COMMIT``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from discuss.extensions import db
+from discuss.models import Comment, Thread, utcnow
+from discuss.services import accounts
+from discuss.transactions import is_plain_read
+
+
+class Wire:
+    """The protocol messages of every pooled connection the app checks out meanwhile."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.file = tempfile.TemporaryFile()
+        self.lines: list[str] = []
+
+    def _checked_out(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        dbapi_connection.pgconn.trace(self.file.fileno())
+        dbapi_connection.pgconn.set_trace_flags(
+            psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE)
+
+    def _checked_in(self, dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.pgconn.untrace()
+
+    def __enter__(self) -> Wire:
+        sa.event.listen(self.engine, "checkout", self._checked_out)
+        sa.event.listen(self.engine, "checkin", self._checked_in)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        sa.event.remove(self.engine, "checkout", self._checked_out)
+        sa.event.remove(self.engine, "checkin", self._checked_in)
+        self.file.seek(0)
+        self.lines = self.file.read().decode().splitlines()
+        self.file.close()
+
+    @property
+    def round_trips(self) -> int:
+        """Each answered query or extended-protocol Sync ends with ReadyForQuery."""
+        return sum(1 for line in self.lines if line.split("\t")[:3:2] == ["B", "ReadyForQuery"])
+
+    def queries(self) -> list[str]:
+        """What was sent: simple queries and the text of parsed statements."""
+        sent = []
+        for line in self.lines:
+            parts = line.split("\t")
+            if parts[0] == "F" and parts[2] in ("Query", "Parse"):
+                sent.append(parts[3].strip())
+        return sent
+
+    def commands(self) -> list[str]:
+        return [q.strip('"') for q in self.queries()
+                if q.strip('"').split(" ")[0] in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+@pytest.fixture
+def wire(app, backend) -> Iterator[type[Wire]]:
+    if backend != "postgresql":
+        pytest.skip("round trips to a database server: PostgreSQL only")
+    with app.app_context():
+        engine = db.engine
+    yield lambda: Wire(engine)
+
+
+@pytest.fixture
+def post(client, make_site, form_token):
+    from discuss.spam.registry import default_site_checks
+
+    make_site(spam_checks=default_site_checks())
+    token = form_token("news", "article-1")
+
+    def send(n: int, thread: str = "article-1"):
+        return client.post("/api/v1/comments", headers={"Origin": "https://news.example"},
+                           environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
+                           json={"site": "news", "thread": thread, "form_token": token,
+                                 "author_name": "Reader", "body": f"Comment number {n} here."})
+
+    return send
+
+
+def _thread(app, key: str) -> tuple[int, int]:
+    with app.app_context():
+        thread = db.session.execute(sa.select(Thread).where(Thread.key == key)).scalar_one()
+        return thread.version, thread.comment_count
+
+
+def test_a_post_is_five_round_trips_without_begin_or_commit(app, client, wire, post):
+    assert post(1).status_code in (201, 202)  # the thread exists from here on
+    version, count = _thread(app, "article-1")
+    with wire() as seen:
+        response = post(2)
+    assert response.status_code in (201, 202)  # published, or held by the timing check
+    assert seen.round_trips == 5, seen.queries()
+    assert seen.commands() == [], seen.queries()
+    # The one statement wrote both the comment and its thread's change.
+    approved = response.status_code == 201
+    assert _thread(app, "article-1") == (version + 1, count + approved)
+    with app.app_context():
+        stored = db.session.get(Comment, response.get_json()["comment"]["id"])
+        assert stored.body_source == "Comment number 2 here."
+
+
+def test_a_first_comment_adds_thread_and_comment_in_one_transaction(app, wire, post):
+    """The thread's INSERT opens the transaction; the comment's statement joins it."""
+    with wire() as seen:
+        assert post(1, thread="fresh").status_code in (201, 202)
+    assert seen.commands() == ["BEGIN", "COMMIT"], seen.queries()
+    assert _thread(app, "fresh")[0] == 2
+
+
+def test_a_refused_post_opens_no_transaction(client, wire, post):
+    """Reads only (the site's row, then a body of nothing but spaces): nothing to begin,
+    nothing to roll back."""
+    assert post(1).status_code in (201, 202)
+    with wire() as seen:
+        blank = client.post("/api/v1/comments", headers={"Origin": "https://news.example"},
+                            json={"site": "news", "thread": "article-1",
+                                  "author_name": "Reader", "body": "   "})
+    assert blank.status_code == 422, blank.get_json()
+    assert "body" in blank.get_json()["errors"]
+    assert seen.round_trips >= 1
+    assert seen.commands() == [], seen.queries()
+
+
+def test_a_moderation_action_after_reads_is_one_transaction(app, client, wire, post):
+    """The action's writes (the status, the thread's change, the audit entry) come after its
+    reads: one BEGIN and one COMMIT around all three, and no write outside a transaction."""
+    post(1)
+    comment_id = post(2).get_json()["comment"]["id"]
+    version = _thread(app, "article-1")[0]
+    with app.app_context():
+        key = accounts.create_api_key("news")[1]
+    with wire() as seen:
+        response = client.post(f"/api/v1/moderation/comments/{comment_id}",
+                               json={"action": "reject"},
+                               headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.get_json()
+    transactions = _transactions(seen.queries())
+    assert ["UPDATE comments", "UPDATE threads", "INSERT INTO audit_events"] in [
+        [" ".join(q.split()[:3]) if q.startswith("INSERT") else " ".join(q.split()[:2])
+         for q in statements] for statements in transactions], transactions
+    assert _thread(app, "article-1")[0] == version + 1
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status.value == "rejected"
+
+
+def _transactions(queries: list[str]) -> list[list[str]]:
+    """The writes sent, grouped by the transaction they ran in; a write outside any fails."""
+    groups: list[list[str]] = []
+    inside = False
+    for query in queries:
+        sql = query.removeprefix('"" ').strip('"')
+        if sql.startswith("BEGIN"):
+            inside = True
+            groups.append([])
+        elif sql in ("COMMIT", "ROLLBACK"):
+            inside = False
+        elif not is_plain_read(sql):
+            assert inside, f"a write outside a transaction: {sql}"
+            groups[-1].append(sql)
+    return groups
+
+
+def test_an_export_reads_in_one_snapshot_still(app, wire, post):
+    """A session that chose its isolation level keeps its transaction from the first read."""
+    from discuss.services.export import export_site
+
+    post(1)
+    with wire() as seen, app.app_context():
+        text = "".join(export_site("news"))
+        db.session.rollback()
+    assert "Comment number 1 here." in text
+    assert seen.queries()[0].strip('"').startswith("BEGIN ISOLATION LEVEL REPEATABLE READ")
+
+
+@pytest.mark.parametrize(("sql", "plain"), [
+    ("SELECT id FROM sites WHERE slug = %(slug)s", True),
+    ("  select 1", True),
+    ("SELECT comments.id FROM comments FOR UPDATE", False),
+    ("SELECT id FROM threads FOR NO KEY UPDATE OF threads", False),
+    ("SELECT id FROM threads FOR SHARE", False),
+    ("SELECT id FROM threads FOR KEY SHARE", False),
+    ("WITH gone AS (DELETE FROM votes RETURNING id) SELECT count(*) FROM gone", False),
+    ("INSERT INTO threads (key) VALUES ('a')", False),
+    ("SAVEPOINT sa_savepoint_1", False),
+    ("UPDATE threads SET version = version + 1", False),
+])
+def test_only_plain_selects_run_outside_a_transaction(sql, plain):
+    assert is_plain_read(sql) is plain
+
+
+def test_a_comment_row_and_its_change_are_one_statement(app, wire, post):
+    """If the comment cannot be stored, the thread is not bumped either."""
+    post(1)
+    version, count = _thread(app, "article-1")
+    with app.app_context():
+        from discuss.services.comments import _INSERT_AND_RECORD, _NEW_ROW
+        from discuss.services.threads import change_parameters
+
+        thread_id = db.session.execute(sa.select(Thread.id)).scalar_one()
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.connection().execute(
+                _INSERT_AND_RECORD, {**dict.fromkeys(f"new_{key}" for key in _NEW_ROW),
+                                     "new_thread_id": thread_id, "new_parent_id": 10**9,
+                                     "new_status": "approved", "new_body_source": "x",
+                                     "new_body_html": "x", "new_depth": 1, "new_likes": 0,
+                                     "new_dislikes": 0, "new_flag_count": 0,
+                                     "new_notify_replies": False, "new_created_at": utcnow(),
+                                     **change_parameters(thread_id, 1)})
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 1
+    assert _thread(app, "article-1") == (version, count)
