@@ -25,9 +25,9 @@ from psycopg import ServerCursor, pq
 from sqlalchemy.engine import Engine
 
 # Execution option of a statement that is a transaction by itself (no write before it in the
-# session): run in autocommit, it is still atomic, and commits with its own round trip.
-ONE_STATEMENT = {"discuss_one_statement": True}
+# session): run in autocommit, it is still atomic, and commits within its own round trip.
 _ONE_STATEMENT_KEY = "discuss_one_statement"
+ONE_STATEMENT = {_ONE_STATEMENT_KEY: True}
 _IDLE = pq.TransactionStatus.IDLE
 _PLAIN_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
