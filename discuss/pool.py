@@ -27,13 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from psycopg import pq
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute
 
-from discuss.transactions import begin_at_first_write
-
 IDLE_BEFORE_PING = 2.0  # seconds
+_CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
 log = logging.getLogger(__name__)
 
 
@@ -72,7 +70,7 @@ def closed_by_server(dbapi_connection: Any) -> bool:
     if pgconn is None:
         return False
     try:
-        if pgconn.status != pq.ConnStatus.OK:
+        if pgconn.status != _CONNECTION_OK:
             return True
         poller = select.poll()
         poller.register(pgconn.socket, select.POLLIN)
@@ -284,7 +282,7 @@ _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.e
 
 def prepare_engine(app: Flask, engine: Engine) -> None:
     """Set ``engine`` up for ``app``: SQLite tuned, else idle connections checked before
-    use (a file on the same machine does not go away; a server does) and, on PostgreSQL,
+    use (a file on the same machine does not go away; a server does) and, with psycopg,
     transactions begun at the first write; and the reader connections ``fetch_all`` runs on."""
     if engine.dialect.name == "sqlite":
         tune_sqlite(engine)
@@ -292,7 +290,9 @@ def prepare_engine(app: Flask, engine: Engine) -> None:
     else:
         ping_when_idle(engine)
         idle = IDLE_BEFORE_PING
-    if engine.dialect.name == "postgresql":
+    if engine.dialect.driver == "psycopg":  # imported only where psycopg is in use
+        from discuss.transactions import begin_at_first_write
+
         begin_at_first_write(engine)
     app.extensions.setdefault(_READERS, {})[engine] = ReaderConnections(engine, idle)
 

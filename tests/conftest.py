@@ -252,8 +252,8 @@ def require_service(name: str, available: bool) -> None:
 def terminate_backends(database_url: str, pids: list[int]) -> None:
     """What a server restart or a failover does to these PostgreSQL connections."""
     with psycopg.connect(database_url, autocommit=True) as admin:
-        for pid in pids:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for pid in pids:  # and wait (up to 5 s) until the server process is gone
+            admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
 
 def _reserve_redis_database(url: str) -> tuple[str, Any]:

@@ -8,7 +8,8 @@ import os
 import subprocess
 import sys
 
-LOADED_ONLY_WHEN_USED = ("alembic", "flask_migrate", "mako", "redis", "httpx", "akismet")
+LOADED_ONLY_WHEN_USED = ("alembic", "flask_migrate", "mako", "redis", "httpx", "akismet",
+                         "psycopg")  # the worker below runs on SQLite
 
 PROBE = """
 import json, sys

@@ -17,9 +17,11 @@ import pytest
 import sqlalchemy as sa
 
 from discuss.extensions import db
-from discuss.models import Comment, Thread, utcnow
+from discuss.models import Comment, CommentStatus, Thread, utcnow
 from discuss.services import accounts
+from discuss.services.sites import find_site
 from discuss.transactions import is_plain_read
+from tests.conftest import terminate_backends
 
 
 class Wire:
@@ -31,12 +33,17 @@ class Wire:
         self.lines: list[str] = []
 
     def _checked_out(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # Statements are not prepared while traced: preparing one costs a round trip of its
+        # own, once, which would make the counts depend on what ran before.
+        record.info["prepare_threshold"] = dbapi_connection.prepare_threshold
+        dbapi_connection.prepare_threshold = None
         dbapi_connection.pgconn.trace(self.file.fileno())
         dbapi_connection.pgconn.set_trace_flags(
             psycopg.pq.Trace.SUPPRESS_TIMESTAMPS | psycopg.pq.Trace.REGRESS_MODE)
 
     def _checked_in(self, dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.pgconn.untrace()
+        dbapi_connection.prepare_threshold = record.info.pop("prepare_threshold", 5)
 
     def __enter__(self) -> Wire:
         sa.event.listen(self.engine, "checkout", self._checked_out)
@@ -160,6 +167,9 @@ def test_a_moderation_action_after_reads_is_one_transaction(app, client, wire, p
         assert db.session.get(Comment, comment_id).status.value == "rejected"
 
 
+WRITES = {"INSERT", "UPDATE", "DELETE", "WITH", "SAVEPOINT"}
+
+
 def _transactions(queries: list[str]) -> list[list[str]]:
     """The writes sent, grouped by the transaction they ran in; a write outside any fails."""
     groups: list[list[str]] = []
@@ -171,7 +181,7 @@ def _transactions(queries: list[str]) -> list[list[str]]:
             groups.append([])
         elif sql in ("COMMIT", "ROLLBACK"):
             inside = False
-        elif not is_plain_read(sql):
+        elif sql.split()[0].upper() in WRITES:
             assert inside, f"a write outside a transaction: {sql}"
             groups[-1].append(sql)
     return groups
@@ -206,7 +216,9 @@ def test_only_plain_selects_run_outside_a_transaction(sql, plain):
 
 
 def test_a_comment_row_and_its_change_are_one_statement(app, wire, post):
-    """If the comment cannot be stored, the thread is not bumped either."""
+    """If the comment cannot be stored, the thread is not bumped either: the row is complete
+    but for its parent, whose foreign key is checked at the end of the statement, after the
+    change to the thread has run."""
     post(1)
     version, count = _thread(app, "article-1")
     with app.app_context():
@@ -214,15 +226,55 @@ def test_a_comment_row_and_its_change_are_one_statement(app, wire, post):
         from discuss.services.threads import change_parameters
 
         thread_id = db.session.execute(sa.select(Thread.id)).scalar_one()
-        with pytest.raises(sa.exc.IntegrityError):
+        row = {"thread_id": thread_id, "parent_id": 10**9, "root_id": 10**9, "depth": 1,
+               "status": CommentStatus.APPROVED, "author_name": "Reader", "author_email": None,
+               "author_url": None, "author_ip": "192.0.2.9", "user_agent": None,
+               "avatar": "a" * 32, "body_source": "x", "body_html": "<p>x</p>",
+               "body_hash": "b" * 64, "notify_replies": False, "checks": [], "likes": 0,
+               "dislikes": 0, "flag_count": 0, "created_at": utcnow()}
+        assert set(row) == set(_NEW_ROW)
+        with pytest.raises(sa.exc.IntegrityError) as refused:
             db.session.connection().execute(
-                _INSERT_AND_RECORD, {**dict.fromkeys(f"new_{key}" for key in _NEW_ROW),
-                                     "new_thread_id": thread_id, "new_parent_id": 10**9,
-                                     "new_status": "approved", "new_body_source": "x",
-                                     "new_body_html": "x", "new_depth": 1, "new_likes": 0,
-                                     "new_dislikes": 0, "new_flag_count": 0,
-                                     "new_notify_replies": False, "new_created_at": utcnow(),
+                _INSERT_AND_RECORD, {**{f"new_{key}": value for key, value in row.items()},
                                      **change_parameters(thread_id, 1)})
+        assert refused.value.orig.sqlstate == "23503"  # foreign_key_violation: the parent
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 1
     assert _thread(app, "article-1") == (version, count)
+
+
+def test_a_server_defaulting_to_another_isolation_level_keeps_its_transactions(
+        make_app, wire, database_url):
+    """Reads in autocommit are only the same as READ COMMITTED's: on a database whose
+    default is REPEATABLE READ, a request's reads share one transaction from the first."""
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_isolation '
+                      "TO 'repeatable read'")
+    try:
+        other = make_app()
+        with other.app_context():
+            engine = db.engine
+            tracer = Wire(engine)
+            with tracer:
+                assert find_site("news") is None
+                db.session.rollback()
+            assert tracer.commands() == ["BEGIN", "ROLLBACK"], tracer.queries()
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_isolation')
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_before_use(app, backend,
+                                                                    database_url):
+    """The server ends a connection while it waits in the pool (a restart, a terminated
+    backend): the next checkout notices without a round trip and hands out a fresh one."""
+    if backend != "postgresql":
+        pytest.skip("needs a server-side connection to terminate")
+    with app.app_context():
+        with db.engine.connect() as connection:
+            first = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        terminate_backends(database_url, [first])
+        with db.engine.connect() as connection:
+            second = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    assert second != first
