@@ -218,9 +218,9 @@ def _store(values: dict[str, Any], thread_id: int, approved_delta: int) -> int:
     transaction of its own without ``BEGIN`` and ``COMMIT`` (``discuss/transactions.py``).
     SQLite, which has no data-modifying ``WITH``, takes two in its transaction.
     """
-    db.session.flush()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
+        db.session.flush()  # as record_change does, for the change folded in here
         parameters = {f"new_{key}": value for key, value in values.items()}
         parameters.update(change_parameters(thread_id, approved_delta))
         return connection.execute(_INSERT_AND_RECORD, parameters).scalar_one()

@@ -104,3 +104,21 @@ def extra_app(make_app: Callable[..., Flask]) -> Iterator[Callable[..., Flask]]:
         with other.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def post_as_widget(client, make_site, form_token) -> Callable[..., Any]:
+    """Posts as the widget sends them to a site with the default checks on (the benchmark's
+    post): from the site's page, each from its own address, with a body of its own."""
+    from discuss.spam.registry import default_site_checks
+
+    make_site(spam_checks=default_site_checks())
+    token = form_token("news", "article-1")
+
+    def post(n: int, thread: str = "article-1"):
+        return client.post("/api/v1/comments", headers={"Origin": "https://news.example"},
+                           environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
+                           json={"site": "news", "thread": thread, "form_token": token,
+                                 "author_name": "Reader", "body": f"Comment number {n} here."})
+
+    return post

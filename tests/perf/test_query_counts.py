@@ -119,23 +119,13 @@ def test_hot_reads_take_the_sites_origins_as_text(app, client, small_and_big):
     assert all("CAST(sites.origins AS TEXT)" in s for s in reading_origins), reading_origins
 
 
-def test_a_post_with_the_default_checks_is_six_statements(app, client, make_site, form_token,
-                                                           backend):
+def test_a_post_with_the_default_checks_is_six_statements(app, post_as_widget, backend):
     """The site's row (shared by CORS, the flood limit and the service), the ban query, the
     thread's row, the duplicate count, the comment's INSERT and the thread's bump: the same
     whatever the thread's size; a post that lists its statements twice would show here. On
     PostgreSQL the INSERT and the bump are one statement (a data-modifying WITH)."""
-    from discuss.spam.registry import default_site_checks
-
-    make_site(spam_checks=default_site_checks())
-    token = form_token("news", "article-1")
+    post = post_as_widget
     writes = ["WITH"] if backend == "postgresql" else ["INSERT", "UPDATE"]
-
-    def post(n: int):
-        return client.post("/api/v1/comments", headers={"Origin": "https://news.example"},
-                           environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
-                           json={"site": "news", "thread": "article-1", "form_token": token,
-                                 "author_name": "Reader", "body": f"Comment number {n} here."})
 
     with QueryLog(app) as log:  # the first comment adds the thread: looked up once, added, read
         assert post(1).status_code in (201, 202)
