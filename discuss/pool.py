@@ -102,16 +102,20 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     counts): it skips SQLAlchemy's per-execution work, its pool and, on PostgreSQL, the
     BEGIN/ROLLBACK round trips (see ``ReaderConnections``) and psycopg's cursor (see
     ``discuss/prepared_reads.py``). Values come back as the driver gives them. Parameters
-    must be plain values the driver takes as they are (no type conversion); a list fills
-    an expanding parameter. Listeners of the engine's ``before_cursor_execute`` event still
-    see the statement, with no cursor (tests count statements so).
+    are converted as the statement's types say (a timestamp for SQLite's text, say); a
+    list fills an expanding parameter, its items taken as they are. Listeners of the
+    engine's ``before_cursor_execute`` event still see the statement, with no cursor (tests
+    count statements so).
     """
     sizes = tuple(sorted((name, len(value)) for name, value in params.items()
                          if isinstance(value, list | tuple)))
-    sql, order, constants = _compiled(engine, statement, tuple(sorted(params)), sizes)
+    sql, order, constants, converters = _compiled(engine, statement, tuple(sorted(params)),
+                                                  sizes)
     flat = {**constants, **params}
     for name, _ in sizes:
         flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
+    for name, convert in converters:
+        flat[name] = convert(flat[name])
     args: Any = tuple(flat[name] for name in order) if order is not None else flat
     readers = reader_connections(engine)
     driver_error = engine.dialect.loaded_dbapi.Error
@@ -329,10 +333,11 @@ _COMPILED = "discuss.compiled_statements"  # the app's memo, in app.extensions
 def _compiled(
     engine: Engine, statement: sa.Select, names: tuple[str, ...],
     sizes: tuple[tuple[str, int], ...],
-) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-    """SQL text, positional parameter order and the statement's own constants (converted
-    for the driver) of ``statement`` for the engine's dialect, with each expanding parameter
-    rendered for its number of values."""
+) -> tuple[str, tuple[str, ...] | None, dict[str, Any], tuple[tuple[str, Callable], ...]]:
+    """SQL text, positional parameter order, the statement's own constants (converted for
+    the driver) and the converters of the named parameters whose type has one, of
+    ``statement`` for the engine's dialect, with each expanding parameter rendered for its
+    number of values."""
     key = (id(statement), engine.dialect.name, sizes)
     memo = current_app.extensions.setdefault(_COMPILED, {})
     found = memo.get(key)
@@ -343,13 +348,20 @@ def _compiled(
             dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         expanded = {f"{name}_{n}" for name, size in sizes for n in range(1, size + 1)}
+        expanded.update(name for name, _ in sizes)
         constants = {}
+        converters = []
         for bind_name, bind in compiled.binds.items():
-            if bind_name in names or bind_name in expanded:
+            if bind_name in expanded:
                 continue
-            processor = bind.type.bind_processor(engine.dialect)
+            # the dialect's own type: SQLite's timestamps are text in SQLAlchemy's format
+            processor = bind.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+            if bind_name in names:
+                if processor is not None:
+                    converters.append((bind_name, processor))
+                continue
             constants[bind_name] = processor(bind.value) if processor else bind.value
-        found = memo[key] = (str(compiled), order, constants)
+        found = memo[key] = (str(compiled), order, constants, tuple(converters))
     return found
 
 

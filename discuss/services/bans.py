@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from discuss.errors import Conflict, Forbidden, Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import AuditAction, Ban, BanKind, Comment, Site, utcnow
+from discuss.pool import fetch_all
 from discuss.services import audit
 from discuss.services.actors import Actor
 from discuss.services.sites import get_site
@@ -62,20 +63,20 @@ _CANDIDATES = (
 
 def find_ban(site: Site, email: str | None, name: str | None, ip: str | None) -> Ban | None:
     """The first unexpired ban (this site's or a global one) matching the author, if any."""
-    # Plain columns, no entities: run on the session's connection, past the ORM's layer
-    # (every comment posted asks; nothing is pending in the session then).
-    candidates = db.session.connection().execute(_CANDIDATES, {
+    # Every comment posted asks, before anything is written: a reader connection's read
+    # (``pool.fetch_all``) costs less than one through the session.
+    candidates = fetch_all(db.engine, _CANDIDATES, {
         "site_id": site.id,
         "now": utcnow(),
         "ip": ip or "",
         "email": email.strip().lower() if email else None,
         "name": " ".join(name.casefold().split()) if name and name.strip() else None,
-    }).all()
+    })
     if not candidates:
         return None
     address = _parse_ip(ip)
     for ban_id, kind, value in candidates:
-        if kind is not BanKind.IP or (
+        if BanKind(kind) is not BanKind.IP or (
                 address is not None and address in ipaddress.ip_network(value, strict=False)):
             return db.session.get(Ban, ban_id)
     return None

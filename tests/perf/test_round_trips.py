@@ -3,7 +3,8 @@
 A transaction begins at the first write (``discuss/transactions.py``): reads before it run in
 autocommit, and a post's row and its thread's change travel as one statement, so a post is
 five round trips (the site, the ban query, the thread, the duplicate count, the write)
-where it was eight with ``BEGIN`` and ``COMMIT``.
+where it was eight with ``BEGIN`` and ``COMMIT``. The ban query and the duplicate count run
+on reader connections (``pool.fetch_all``), the others on the session's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from tests.conftest import terminate_backends
 
 
 class Wire:
-    """The protocol messages of every pooled connection the app checks out meanwhile."""
+    """The protocol messages of every pooled connection the app checks out meanwhile, and
+    of the reader connections ``pool.fetch_all`` makes meanwhile (the engine is disposed
+    before and after, so that its reads run on new ones, traced from their checkout)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -46,6 +49,7 @@ class Wire:
         dbapi_connection.prepare_threshold = record.info.pop("prepare_threshold", 5)
 
     def __enter__(self) -> Wire:
+        self.engine.dispose()
         sa.event.listen(self.engine, "checkout", self._checked_out)
         sa.event.listen(self.engine, "checkin", self._checked_in)
         return self
@@ -53,6 +57,7 @@ class Wire:
     def __exit__(self, *exc: Any) -> None:
         sa.event.remove(self.engine, "checkout", self._checked_out)
         sa.event.remove(self.engine, "checkin", self._checked_in)
+        self.engine.dispose()  # closes the traced reader connections
         self.file.seek(0)
         self.lines = self.file.read().decode().splitlines()
         self.file.close()

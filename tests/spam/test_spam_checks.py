@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from discuss.extensions import db
+from discuss.models import Comment, utcnow
 from tests.spam.spam_support import record
 
 
@@ -211,6 +215,24 @@ def test_duplicate_lets_through_other_threads_short_texts_and_new_text(make_site
     assert post_comment("Thanks!").status_code == 201
     assert post_comment("Thanks!").status_code == 201
     assert post_comment(BODY + " Really.").status_code == 201
+
+
+def test_duplicate_looks_back_exactly_its_window(app, make_site, post_comment):
+    """A copy a second inside the window is a duplicate; one a second outside it is not."""
+    make_site(spam_checks=[{"name": "duplicate", "options": {"window_seconds": 600}}])
+    first = post_comment(BODY).get_json()["comment"]["id"]
+
+    def posted_ago(seconds: int) -> None:
+        """Only the first comment, written ``seconds`` ago."""
+        with app.app_context():
+            db.session.execute(sa.delete(Comment).where(Comment.id != first))
+            db.session.get(Comment, first).created_at = utcnow() - timedelta(seconds=seconds)
+            db.session.commit()
+
+    posted_ago(599)
+    assert post_comment(BODY).status_code == 202
+    posted_ago(601)
+    assert post_comment(BODY).status_code == 201
 
 
 def test_duplicate_ignores_deleted_comments(make_site, post_comment, client):
