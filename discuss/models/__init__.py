@@ -6,7 +6,7 @@ from discuss.models.comment import Comment, CommentStatus, Flag, FlagReason, Vot
 from discuss.models.moderation import AuditAction, AuditEvent, Ban, BanKind
 from discuss.models.site import ModerationMode, Site
 from discuss.models.spam import SpamToken
-from discuss.models.thread import THREAD_KEY_MAX, Thread
+from discuss.models.thread import THREAD_KEY_MAX, Thread, thread_closed
 
 __all__ = [
     "ApiKey",
@@ -27,5 +27,6 @@ __all__ = [
     "THREAD_KEY_MAX",
     "Thread",
     "Vote",
+    "thread_closed",
     "utcnow",
 ]

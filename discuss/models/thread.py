@@ -33,9 +33,14 @@ class Thread(Base):
 
     def is_closed(self, now: datetime | None = None) -> bool:
         """Locked by a moderator, or older than the site's auto-close age."""
-        if self.locked:
-            return True
-        days = self.site.auto_close_days
-        if days:
-            return (now or utcnow()) - self.created_at > timedelta(days=days)
-        return False
+        return thread_closed(self.locked, self.created_at, self.site.auto_close_days, now)
+
+
+def thread_closed(locked: bool, created_at: datetime, auto_close_days: int | None,
+                  now: datetime | None = None) -> bool:
+    """The rule of ``Thread.is_closed``, for reads that take a thread's columns only."""
+    if locked:
+        return True
+    if auto_close_days:
+        return (now or utcnow()) - created_at > timedelta(days=auto_close_days)
+    return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from discuss.cache import listing_cache, listing_key
 from discuss.errors import NotFound
 from discuss.extensions import db
-from discuss.models import Site, Thread, utcnow
+from discuss.models import Site, Thread, thread_closed
 from discuss.pool import fetch_one, json_column, json_text, timestamp_column
 from discuss.services.listing import (
     SortOrder,
@@ -86,10 +86,7 @@ def _is_closed(state: Any) -> bool:
     """``Thread.is_closed`` on the columns of ``_thread_state``."""
     if state.thread_id is None:
         return False
-    if state.locked:
-        return True
-    days = state.auto_close_days
-    return bool(days) and utcnow() - state.created_at > timedelta(days=days)
+    return thread_closed(state.locked, state.created_at, state.auto_close_days)
 
 
 def read_listing(

@@ -18,9 +18,10 @@ from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
 from discuss.services.sites import get_site
 from discuss.services.threads import (
+    ThreadFacts,
     change_parameters,
     create_thread,
-    find_thread,
+    find_thread_facts,
     record_change,
     recording_change,
 )
@@ -128,7 +129,7 @@ def author_has_approved(email: str | None, site: Site) -> bool:
     ).first() is not None
 
 
-def _resolve_parent(thread: Thread | None, parent_id: int) -> Comment:
+def _resolve_parent(thread: ThreadFacts | None, parent_id: int) -> Comment:
     parent = db.session.get(Comment, parent_id)
     if parent is None or parent.status is not CommentStatus.APPROVED:
         raise NotFound(f"No comment {parent_id} to reply to.")
@@ -151,9 +152,9 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         raise Invalid("An email address is required.", {"author_email": ["Required."]})
     ensure_not_banned(site, email, data.author_name, client.ip)
 
-    existing = find_thread(site, data.thread)
+    existing = find_thread_facts(site, data.thread)
     parent = _resolve_parent(existing, data.parent_id) if data.parent_id is not None else None
-    if existing is not None and existing.is_closed():
+    if existing is not None and existing.is_closed(site):
         raise Forbidden("This thread is closed for comments.")
 
     html = render_markdown(body)
@@ -179,10 +180,11 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     )
     decision = policy.decide(site, submission)
 
-    thread = existing or create_thread(site, data.thread, data.thread_url, data.thread_title)
+    thread_id = (existing.id if existing
+                 else create_thread(site, data.thread, data.thread_url, data.thread_title).id)
     values: dict[str, Any] = {
         **_PLAIN_DEFAULTS,
-        "thread_id": thread.id,
+        "thread_id": thread_id,
         "parent_id": parent.id if parent else None,
         "root_id": (parent.root_id or parent.id) if parent else None,
         "depth": parent.depth + 1 if parent else 0,
@@ -201,7 +203,7 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
         "created_at": utcnow(),
     }
     approved = decision.status is CommentStatus.APPROVED
-    comment = Comment(id=_store(values, thread.id, 1 if approved else 0), **values)
+    comment = Comment(id=_store(values, thread_id, 1 if approved else 0), **values)
     db.session.commit()
     observability.record_comment(comment.status)
     public = CommentStatus.APPROVED if approved else CommentStatus.PENDING

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
-from discuss.models import Site, Thread, utcnow
+from discuss.models import Site, Thread, thread_closed, utcnow
+from discuss.pool import fetch_one, timestamp_column
 
 # Statements of the posting path, built once: building one costs more than running it.
 # The caller holds the site already: the thread's ``site`` comes from the session's identity
@@ -27,6 +31,32 @@ _BUMP = (
 def find_thread(site: Site, key: str) -> Thread | None:
     """The thread of this article, if it has one yet."""
     return db.session.execute(_BY_KEY, {"site_id": site.id, "key": key}).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    """What a new comment needs of its thread, read without loading the entity."""
+
+    id: int
+    url: str | None
+    locked: bool
+    created_at: datetime
+
+    def is_closed(self, site: Site) -> bool:
+        return thread_closed(self.locked, self.created_at, site.auto_close_days)
+
+
+_FACTS_BY_KEY = sa.select(Thread.id, Thread.url, Thread.locked, Thread.created_at).where(
+    Thread.site_id == sa.bindparam("site_id"), Thread.key == sa.bindparam("key"))
+
+
+def find_thread_facts(site: Site, key: str) -> ThreadFacts | None:
+    """``find_thread``'s row as ``ThreadFacts``, read on a reader connection
+    (``pool.fetch_one``): every comment posted asks, and needs no entity."""
+    row = fetch_one(db.engine, _FACTS_BY_KEY, {"site_id": site.id, "key": key})
+    if row is None:
+        return None
+    return ThreadFacts(row[0], row[1], bool(row[2]), timestamp_column(row[3]))
 
 
 def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:
