@@ -28,7 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from discuss.transactions import reads_outside_transactions
 
 IDLE_BEFORE_PING = 2.0  # seconds
 _CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
@@ -103,9 +105,8 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     BEGIN/ROLLBACK round trips (see ``ReaderConnections``) and psycopg's cursor (see
     ``discuss/prepared_reads.py``). Values come back as the driver gives them. Parameters
     are converted as the statement's types say (a timestamp for SQLite's text, say); a
-    list fills an expanding parameter, its items taken as they are. Listeners of the
-    engine's ``before_cursor_execute`` event still see the statement, with no cursor (tests
-    count statements so).
+    list fills an expanding parameter. Listeners of the engine's ``before_cursor_execute``
+    event still see the statement, with no cursor (tests count statements so).
     """
     sizes = tuple(sorted((name, len(value)) for name, value in params.items()
                          if isinstance(value, list | tuple)))
@@ -122,14 +123,17 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     try:
         generation, connection = readers.take()
     except driver_error as error:  # cannot connect: the same error as a failed query
-        raise sa.exc.OperationalError(sql, args, error) from error
+        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error) from error
     try:
         for listener in engine.dispatch.before_cursor_execute:
             listener(None, None, sql, args, None, False)
         rows = readers.run(connection, sql, args, first_only)
     except driver_error as error:  # never hand a failed connection to the next read
         lost = readers.discard(generation, connection, error)
-        raise sa.exc.OperationalError(sql, args, error, connection_invalidated=lost) from error
+        # SQLAlchemy's class for the driver's error, as the session would raise it (a value
+        # the server refuses is a DataError, answered 400; a lost server an OperationalError)
+        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error,
+                                         connection_invalidated=lost) from error
     except Exception:  # the connection is fine (a listener raised, say)
         readers.give_back(generation, connection)
         raise
@@ -138,6 +142,22 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
         raise
     readers.give_back(generation, connection)
     return rows
+
+
+def read_before_first_write(engine: Engine, session: Session, statement: sa.Select,
+                            params: dict[str, Any], first_only: bool = False) -> list[tuple]:
+    """Rows of a read a request makes before it writes anything (a post's ban query, its
+    thread, its duplicate count): on a reader connection (``fetch_all``, which costs less)
+    where the session's own read would run outside a transaction too, and so sees the same
+    rows; else (a PostgreSQL server defaulting to REPEATABLE READ, say) on the session's
+    connection, in its snapshot. Values come back as the driver gives them one way and as
+    SQLAlchemy gives them the other: callers convert both alike. ``engine`` is the session's
+    bind, passed in: the session's ``get_bind`` is a slower way to it."""
+    if reads_outside_transactions(engine):
+        return fetch_all(engine, statement, params, first_only)
+    result = session.connection().execute(statement, params)
+    rows = [result.first()] if first_only else result.all()
+    return [tuple(row) for row in rows if row is not None]
 
 
 def run_on_cursor(connection: Any, sql: str, args: Any, first_only: bool) -> list[tuple]:
@@ -338,7 +358,7 @@ def _compiled(
     the driver) and the converters of the named parameters whose type has one, of
     ``statement`` for the engine's dialect, with each expanding parameter rendered for its
     number of values."""
-    key = (id(statement), engine.dialect.name, sizes)
+    key = (id(statement), engine.dialect.name, names, sizes)
     memo = current_app.extensions.setdefault(_COMPILED, {})
     found = memo.get(key)
     if found is None:
@@ -347,20 +367,21 @@ def _compiled(
         compiled = statement.params(placeholders).compile(
             dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        expanded = {f"{name}_{n}" for name, size in sizes for n in range(1, size + 1)}
-        expanded.update(name for name, _ in sizes)
+        expanding = dict(sizes)
         constants = {}
         converters = []
         for bind_name, bind in compiled.binds.items():
-            if bind_name in expanded:
-                continue
             # the dialect's own type: SQLite's timestamps are text in SQLAlchemy's format
             processor = bind.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
-            if bind_name in names:
+            if bind_name in expanding:  # its values are filled in as name_1, name_2…
+                if processor is not None:
+                    converters.extend((f"{bind_name}_{n}", processor)
+                                      for n in range(1, expanding[bind_name] + 1))
+            elif bind_name in names:
                 if processor is not None:
                     converters.append((bind_name, processor))
-                continue
-            constants[bind_name] = processor(bind.value) if processor else bind.value
+            else:
+                constants[bind_name] = processor(bind.value) if processor else bind.value
         found = memo[key] = (str(compiled), order, constants, tuple(converters))
     return found
 

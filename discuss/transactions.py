@@ -40,6 +40,17 @@ def is_plain_read(sql: str) -> bool:
     return _PLAIN_READ.match(sql) is not None and _LOCKING.search(sql) is None
 
 
+def reads_outside_transactions(engine: Engine) -> bool:
+    """Whether a session's reads before its first write run outside any transaction, each
+    seeing the latest commits: SQLite's driver begins at the first write, and on PostgreSQL
+    this module's rule does under READ COMMITTED. A read on another connection in autocommit
+    then sees what the session's own read would (``pool.read_before_first_write``)."""
+    if engine.dialect.name == "sqlite":
+        return True
+    return (engine.dialect.driver == "psycopg"  # known once the engine has connected
+            and getattr(engine.dialect, "default_isolation_level", None) == _READ_COMMITTED)
+
+
 def begin_at_first_write(engine: Engine) -> None:
     """Install the rule on a PostgreSQL ``engine`` driven by psycopg."""
     # psycopg is imported only where it is in use (a worker on SQLite is 9 MB smaller)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from discuss.errors import Conflict, Forbidden, Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import AuditAction, Ban, BanKind, Comment, Site, utcnow
-from discuss.pool import fetch_all
+from discuss.pool import read_before_first_write
 from discuss.services import audit
 from discuss.services.actors import Actor
 from discuss.services.sites import get_site
@@ -63,9 +63,8 @@ _CANDIDATES = (
 
 def find_ban(site: Site, email: str | None, name: str | None, ip: str | None) -> Ban | None:
     """The first unexpired ban (this site's or a global one) matching the author, if any."""
-    # Every comment posted asks, before anything is written: a reader connection's read
-    # (``pool.fetch_all``) costs less than one through the session.
-    candidates = fetch_all(db.engine, _CANDIDATES, {
+    # Every comment posted asks, before anything is written (``submit_comment``).
+    candidates = read_before_first_write(db.engine, db.session, _CANDIDATES, {
         "site_id": site.id,
         "now": utcnow(),
         "ip": ip or "",

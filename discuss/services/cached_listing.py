@@ -130,16 +130,9 @@ def read_listing(
         "comment_count": state.comment_count or 0,
     })
     if state.thread_id is not None:
-        if cursor:  # later pages bind a cursor timestamp: SQLAlchemy converts it
-            with db.engine.connect() as connection:
-                reader = connection.execution_options(isolation_level="AUTOCOMMIT")
-                page.comments, page.next_cursor = page_comments(
-                    reader, state.thread_id, state.max_depth, sort, limit, cursor
-                )
-        else:
-            page.comments, page.next_cursor = page_comments(
-                None, state.thread_id, state.max_depth, sort, limit, None
-            )
+        page.comments, page.next_cursor = page_comments(
+            None, state.thread_id, state.max_depth, sort, limit, cursor
+        )
     body = render(page)
     if key is not None:
         listing_cache().set(key, body)

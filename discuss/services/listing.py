@@ -300,7 +300,8 @@ def page_comments(
 ) -> tuple[list[CommentNode], str | None]:
     """The page's trees and the cursor of the next page: two queries.
 
-    ``reader`` is a session or connection; None reads a first page straight from the driver.
+    ``reader`` is a session or connection; None reads straight from the driver
+    (``pool.fetch_all``).
     """
     params: dict[str, Any] = {"thread_id": thread_id, "page_size": limit + 1}
     if cursor:

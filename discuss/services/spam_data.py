@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, SpamToken
-from discuss.pool import fetch_one
+from discuss.pool import read_before_first_write
 
 _CHUNK = 100
 _SAME_BODY = (  # built once: every comment of a site with the duplicate check runs it
@@ -39,11 +39,11 @@ class SqlCheckData:
     def count_same_body(self, thread_id: int, body_hash: str, since: datetime) -> int:
         """Comments of the thread with this body hash since ``since`` (deleted ones aside).
 
-        Every comment posted asks, before anything is written: a reader connection's read
-        (``pool.fetch_one``) costs less than one through the session."""
-        row = fetch_one(db.engine, _SAME_BODY,
-                        {"thread_id": thread_id, "body_hash": body_hash, "since": since})
-        return row[0] if row else 0
+        Every comment posted asks, before anything is written (``policy.decide``)."""
+        rows = read_before_first_write(
+            db.engine, db.session, _SAME_BODY,
+            {"thread_id": thread_id, "body_hash": body_hash, "since": since}, first_only=True)
+        return rows[0][0] if rows else 0
 
     def feature_counts(self, namespace: str, features: list[str]) -> dict[str, tuple[int, int]]:
         """(spam, ham) of each known feature, and of ``""``: the documents learned."""

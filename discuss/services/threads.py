@@ -11,7 +11,7 @@ from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
 from discuss.models import Site, Thread, thread_closed, utcnow
-from discuss.pool import fetch_one, timestamp_column
+from discuss.pool import read_before_first_write, timestamp_column
 
 # Statements of the posting path, built once: building one costs more than running it.
 # The caller holds the site already: the thread's ``site`` comes from the session's identity
@@ -43,6 +43,7 @@ class ThreadFacts:
     created_at: datetime
 
     def is_closed(self, site: Site) -> bool:
+        """``Thread.is_closed``; the site is the caller's already."""
         return thread_closed(self.locked, self.created_at, site.auto_close_days)
 
 
@@ -51,12 +52,14 @@ _FACTS_BY_KEY = sa.select(Thread.id, Thread.url, Thread.locked, Thread.created_a
 
 
 def find_thread_facts(site: Site, key: str) -> ThreadFacts | None:
-    """``find_thread``'s row as ``ThreadFacts``, read on a reader connection
-    (``pool.fetch_one``): every comment posted asks, and needs no entity."""
-    row = fetch_one(db.engine, _FACTS_BY_KEY, {"site_id": site.id, "key": key})
-    if row is None:
+    """``find_thread``'s row as ``ThreadFacts``, for a read before the request's first write
+    (``pool.read_before_first_write``): every comment posted asks, and needs no entity."""
+    rows = read_before_first_write(db.engine, db.session, _FACTS_BY_KEY,
+                                   {"site_id": site.id, "key": key}, first_only=True)
+    if not rows:
         return None
-    return ThreadFacts(row[0], row[1], bool(row[2]), timestamp_column(row[3]))
+    thread_id, url, locked, created_at = rows[0]
+    return ThreadFacts(thread_id, url, bool(locked), timestamp_column(created_at))
 
 
 def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:

@@ -142,3 +142,20 @@ def test_a_connection_the_server_closed_raises_the_drivers_operational_error(con
         with pytest.raises(psycopg.OperationalError):
             reads.run(connection, "SELECT 1", {})
     assert connection.closed
+
+
+def test_a_value_the_server_refuses_is_a_data_error_as_through_the_session(on_postgresql,
+                                                                           app, site):
+    """``fetch_all`` raises SQLAlchemy's class of the driver's error, as the session does: a
+    value the database refuses is a ``DataError`` (answered 400), not a lost server (503)."""
+    import sqlalchemy as sa
+
+    from discuss.models import Site
+    from discuss.pool import fetch_all
+
+    statement = sa.select(Site.id).where(Site.slug == sa.bindparam("slug"))
+    with app.app_context():
+        with pytest.raises(sa.exc.DataError) as refused:
+            fetch_all(db.engine, statement, {"slug": "news\x00"})
+        assert not refused.value.connection_invalidated
+        assert len(fetch_all(db.engine, statement, {"slug": "news"})) == 1

@@ -3,8 +3,9 @@
 A transaction begins at the first write (``discuss/transactions.py``): reads before it run in
 autocommit, and a post's row and its thread's change travel as one statement, so a post is
 five round trips (the site, the ban query, the thread, the duplicate count, the write)
-where it was eight with ``BEGIN`` and ``COMMIT``. The ban query and the duplicate count run
-on reader connections (``pool.fetch_all``), the others on the session's.
+where it was eight with ``BEGIN`` and ``COMMIT``. The ban query, the thread and the duplicate
+count run on reader connections (``pool.read_before_first_write``), the others on the
+session's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Thread, utcnow
+from discuss.pool import reader_connections
 from discuss.services import accounts
 from discuss.services.sites import find_site
 from discuss.transactions import is_plain_read
@@ -238,9 +240,11 @@ def test_a_comment_row_and_its_change_are_one_statement(app, wire, post):
 
 
 def test_a_server_defaulting_to_another_isolation_level_keeps_its_transactions(
-        make_app, wire, database_url):
+        make_app, wire, database_url, post):
     """Reads in autocommit are only the same as READ COMMITTED's: on a database whose
-    default is REPEATABLE READ, a request's reads share one transaction from the first."""
+    default is REPEATABLE READ, a request's reads share one transaction from the first,
+    a post's included (none of them on a reader connection, outside its snapshot)."""
+    assert post(1).status_code in (201, 202)  # the site and the thread exist from here on
     name = database_url.rsplit("/", 1)[1]
     with psycopg.connect(database_url, autocommit=True) as admin:
         admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_isolation '
@@ -251,9 +255,14 @@ def test_a_server_defaulting_to_another_isolation_level_keeps_its_transactions(
             engine = db.engine
             tracer = Wire(engine)
             with tracer:
-                assert find_site("news") is None
+                assert find_site("elsewhere") is None
                 db.session.rollback()
             assert tracer.commands() == ["BEGIN", "ROLLBACK"], tracer.queries()
+            with Wire(engine) as seen:
+                assert post(2, via=other.test_client()).status_code in (201, 202)
+                assert reader_connections(engine).idle_count() == 0  # none was made
+            assert seen.commands() == ["BEGIN", "COMMIT"], seen.queries()
+            assert seen.round_trips == 7, seen.queries()  # BEGIN, 5 statements, COMMIT
     finally:
         with psycopg.connect(database_url, autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_isolation')

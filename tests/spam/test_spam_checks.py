@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from discuss.extensions import db
 from discuss.models import Comment, utcnow
+from discuss.services.spam_data import SqlCheckData
 from tests.spam.spam_support import record
 
 
@@ -229,10 +230,24 @@ def test_duplicate_looks_back_exactly_its_window(app, make_site, post_comment):
             db.session.get(Comment, first).created_at = utcnow() - timedelta(seconds=seconds)
             db.session.commit()
 
-    posted_ago(599)
+    posted_ago(590)
     assert post_comment(BODY).status_code == 202
-    posted_ago(601)
+    posted_ago(610)
     assert post_comment(BODY).status_code == 201
+
+
+def test_duplicate_count_takes_its_boundary_as_stored(app, make_site, post_comment):
+    """A copy written at the very moment the window starts counts: the moment reaches the
+    database in the form its timestamps are stored in (on SQLite, text compared as text)."""
+    make_site(spam_checks=[])
+    first = post_comment(BODY).get_json()["comment"]["id"]
+    with app.app_context():
+        comment = db.session.get(Comment, first)
+        data = SqlCheckData(comment.thread.site_id)
+        moment = comment.created_at
+        assert data.count_same_body(comment.thread_id, comment.body_hash, moment) == 1
+        later = moment + timedelta(microseconds=1)
+        assert data.count_same_body(comment.thread_id, comment.body_hash, later) == 0
 
 
 def test_duplicate_ignores_deleted_comments(make_site, post_comment, client):
