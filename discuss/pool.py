@@ -37,6 +37,32 @@ _CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
 log = logging.getLogger(__name__)
 
 
+def close_when_back_after_dispose(engine: Engine) -> None:
+    """Close a pooled connection that was checked out when the engine was disposed, as it
+    comes back. It returns to the pool the engine has stopped using, which neither hands it
+    out again nor closes it: it would stay open until the garbage collector found that pool.
+    (A reader that finds the server lost disposes the engine while other threads hold
+    pooled connections; ``ReaderConnections``.)"""
+    disposals = [0]  # how often this engine was disposed
+
+    @sa.event.listens_for(engine, "engine_disposed")
+    def _disposed(_engine: Engine) -> None:
+        disposals[0] += 1
+
+    @sa.event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        record.info[_DISPOSALS_AT_CHECKOUT] = disposals[0]
+
+    @sa.event.listens_for(engine, "checkin")
+    def _back(dbapi_connection: Any, record: Any) -> None:
+        if (dbapi_connection is not None
+                and record.info.get(_DISPOSALS_AT_CHECKOUT, disposals[0]) != disposals[0]):
+            dbapi_connection.close()
+
+
+_DISPOSALS_AT_CHECKOUT = "discuss.disposals_at_checkout"
+
+
 def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> None:
     """Install the idle check on ``engine``'s pool."""
 
@@ -307,7 +333,9 @@ _READERS = "discuss.reader_connections"  # the app's readers by engine, in app.e
 def prepare_engine(app: Flask, engine: Engine) -> None:
     """Set ``engine`` up for ``app``: SQLite tuned, else idle connections checked before
     use (a file on the same machine does not go away; a server does) and, with psycopg,
-    transactions begun at the first write; and the reader connections ``fetch_all`` runs on."""
+    transactions begun at the first write; connections out during a dispose closed when
+    back; and the reader connections ``fetch_all`` runs on."""
+    close_when_back_after_dispose(engine)
     if engine.dialect.name == "sqlite":
         tune_sqlite(engine)
         idle = None

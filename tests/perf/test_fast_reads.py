@@ -276,6 +276,25 @@ def test_disposing_the_engine_closes_the_reader_connections(make_app, make_site,
         assert reader_connections(db.engine).idle_count() == 1
 
 
+def test_a_pooled_connection_out_while_the_engine_is_disposed_is_closed_when_back(make_app):
+    """It goes back to the pool the engine no longer uses, which would keep it open; one
+    taken after the dispose stays open for the next request."""
+    app = make_app()
+    with app.app_context():
+        engine = db.engine
+        driver_error = engine.dialect.loaded_dbapi.Error
+        before = engine.raw_connection()
+        old_driver = before.driver_connection
+        engine.dispose()  # as a reader that finds the server lost does
+        after = engine.raw_connection()
+        before.close()  # checked in
+        with pytest.raises(driver_error):
+            old_driver.cursor().execute("SELECT 1")
+        new_driver = after.driver_connection
+        after.close()
+        new_driver.cursor().execute("SELECT 1")
+
+
 def test_a_forked_child_leaves_its_parents_reader_connections_alone(backend, make_app,
                                                                     make_site):
     """A process forked with the app (a server that preloads it) neither reads on the
