@@ -34,6 +34,7 @@ from discuss.transactions import reads_outside_transactions
 
 IDLE_BEFORE_PING = 2.0  # seconds
 _CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
+_DISPOSALS_AT_CHECKOUT = "discuss.disposals_at_checkout"  # a pooled connection's record.info
 log = logging.getLogger(__name__)
 
 
@@ -58,9 +59,6 @@ def close_when_back_after_dispose(engine: Engine) -> None:
         if (dbapi_connection is not None
                 and record.info.get(_DISPOSALS_AT_CHECKOUT, disposals[0]) != disposals[0]):
             dbapi_connection.close()
-
-
-_DISPOSALS_AT_CHECKOUT = "discuss.disposals_at_checkout"
 
 
 def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> None:
