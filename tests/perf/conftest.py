@@ -117,8 +117,8 @@ def post_as_widget(client, make_site, form_token) -> Callable[..., Any]:
 
     def post(n: int, thread: str = "article-1", via: Any = client):
         return via.post("/api/v1/comments", headers={"Origin": "https://news.example"},
-                           environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
-                           json={"site": "news", "thread": thread, "form_token": token,
-                                 "author_name": "Reader", "body": f"Comment number {n} here."})
+                        environ_base={"REMOTE_ADDR": f"192.0.2.{n}"},
+                        json={"site": "news", "thread": thread, "form_token": token,
+                              "author_name": "Reader", "body": f"Comment number {n} here."})
 
     return post

@@ -219,7 +219,8 @@ def test_duplicate_lets_through_other_threads_short_texts_and_new_text(make_site
 
 
 def test_duplicate_looks_back_exactly_its_window(app, make_site, post_comment):
-    """A copy a second inside the window is a duplicate; one a second outside it is not."""
+    """A copy ten seconds inside the window is a duplicate; one ten seconds outside it is
+    not."""
     make_site(spam_checks=[{"name": "duplicate", "options": {"window_seconds": 600}}])
     first = post_comment(BODY).get_json()["comment"]["id"]
 
