@@ -4,7 +4,7 @@ from discuss.models.account import ApiKey, Role, User
 from discuss.models.base import Base, utcnow
 from discuss.models.comment import Comment, CommentStatus, Flag, FlagReason, Vote
 from discuss.models.moderation import AuditAction, AuditEvent, Ban, BanKind
-from discuss.models.site import ModerationMode, Site
+from discuss.models.site import ModerationMode, Site, SiteSnapshot
 from discuss.models.spam import SpamToken
 from discuss.models.thread import THREAD_KEY_MAX, Thread, thread_closed
 
@@ -23,6 +23,7 @@ __all__ = [
     "FlagReason",
     "ModerationMode",
     "Site",
+    "SiteSnapshot",
     "SpamToken",
     "THREAD_KEY_MAX",
     "Thread",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -46,3 +47,31 @@ class Site(Base):
 
     def __repr__(self) -> str:
         return f"<Site {self.slug}>"
+
+
+@dataclass(frozen=True)
+class SiteSnapshot:
+    """A site's row as one read found it, for requests that only read their site.
+
+    A comment's post reads its site three times (CORS, the flood limit, the service); as an
+    entity that read cost a seventh of the post. Fields mirror ``Site``'s columns (a test
+    holds them equal), so code that only reads a site takes either.
+    """
+
+    id: int
+    slug: str
+    name: str
+    origins: list[str]
+    moderation: ModerationMode
+    closed: bool
+    max_depth: int
+    edit_window_seconds: int
+    max_links: int
+    auto_close_days: int | None
+    require_email: bool
+    language: str
+    privacy_url: str | None
+    flag_threshold: int
+    spam_checks: list[dict[str, Any]]
+    settings_version: int
+    created_at: datetime

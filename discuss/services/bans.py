@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from discuss.errors import Conflict, Forbidden, Invalid, NotFound
 from discuss.extensions import db
-from discuss.models import AuditAction, Ban, BanKind, Comment, Site, utcnow
+from discuss.models import AuditAction, Ban, BanKind, Comment, Site, SiteSnapshot, utcnow
 from discuss.pool import read_before_first_write
 from discuss.services import audit
 from discuss.services.actors import Actor
@@ -61,7 +61,8 @@ _CANDIDATES = (
 )
 
 
-def find_ban(site: Site, email: str | None, name: str | None, ip: str | None) -> Ban | None:
+def find_ban(site: Site | SiteSnapshot, email: str | None, name: str | None,
+             ip: str | None) -> Ban | None:
     """The first unexpired ban (this site's or a global one) matching the author, if any."""
     # Every comment posted asks, before anything is written (``submit_comment``).
     candidates = read_before_first_write(db.engine, db.session, _CANDIDATES, {
@@ -88,7 +89,8 @@ def _parse_ip(ip: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address |
         return None
 
 
-def ensure_not_banned(site: Site, email: str | None, name: str | None, ip: str | None) -> None:
+def ensure_not_banned(site: Site | SiteSnapshot, email: str | None, name: str | None,
+                      ip: str | None) -> None:
     """Refuse a banned author (called by ``submit_comment`` before anything is stored)."""
     if find_ban(site, email, name, ip) is not None:
         raise Forbidden("You cannot comment on this site.")

@@ -13,10 +13,10 @@ from flask import current_app
 from discuss import observability
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
-from discuss.models import Comment, CommentStatus, Site, Thread, utcnow
+from discuss.models import Comment, CommentStatus, Site, SiteSnapshot, Thread, utcnow
 from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
-from discuss.services.sites import get_site
+from discuss.services.sites import get_site_snapshot
 from discuss.services.threads import (
     ThreadFacts,
     change_parameters,
@@ -112,7 +112,7 @@ def avatar_hash(email: str | None, name: str | None, ip: str | None) -> str:
     return pseudonym("avatar", (email or "").lower() or f"{name or ''}|{ip or ''}")
 
 
-def author_has_approved(email: str | None, site: Site) -> bool:
+def author_has_approved(email: str | None, site: Site | SiteSnapshot) -> bool:
     """Whether this email already has an approved comment on the site."""
     if not email:
         return False
@@ -143,7 +143,7 @@ def _resolve_parent(thread: ThreadFacts | None, parent_id: int) -> Comment:
 
 def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     """Check, store and classify a new comment or reply; the one way comments come in."""
-    site = get_site(data.site)
+    site = get_site_snapshot(data.site)
     if site.closed:
         raise Forbidden("Comments are closed on this site.")
     body = _clean_body(data.body)

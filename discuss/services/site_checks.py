@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, missing, validate
 
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
-from discuss.services.sites import find_site, get_site
+from discuss.services.sites import find_site_snapshot, get_site
 from discuss.spam.checks.flood import FloodCheck, FloodRule, flood_rule
 from discuss.spam.registry import (
     current_registry,
@@ -173,7 +173,7 @@ def verify_site_checks(slug: str) -> list[tuple[str, bool, str]]:
 
 def flood_rule_for(slug: str) -> FloodRule | None:
     """The flood limit the comment endpoints enforce for a site (None: no limit)."""
-    site = find_site(slug)
+    site = find_site_snapshot(slug)
     if site is None:
         return None
     loaded = current_registry().get(FloodCheck.name)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
-from discuss.models import ModerationMode, Site
+from discuss.models import ModerationMode, Site, SiteSnapshot
+from discuss.pool import read_before_first_write, timestamp_column
 from discuss.spam.registry import default_site_checks, validate_site_checks
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -47,6 +51,53 @@ def get_site(slug: str) -> Site:
     if site is None:
         raise NotFound(f"No site named {slug!r}.")
     return site
+
+
+_SNAPSHOTS = "discuss.site_snapshots"
+_SNAPSHOT_COLUMNS = tuple(field.name for field in fields(SiteSnapshot))
+_SNAPSHOT_BY_SLUG = sa.select(*(Site.__table__.c[name] for name in _SNAPSHOT_COLUMNS)).where(
+    Site.slug == sa.bindparam("slug"))
+
+
+def find_site_snapshot(slug: str) -> SiteSnapshot | None:
+    """The site with this slug as a ``SiteSnapshot``, for a request that reads it before its
+    first write (``pool.read_before_first_write``): CORS, the flood limit and the post of a
+    comment share one read, kept until the session's transaction ends."""
+    snapshots = db.session.info.setdefault(_SNAPSHOTS, {})
+    if slug not in snapshots:
+        rows = read_before_first_write(db.engine, db.session, _SNAPSHOT_BY_SLUG,
+                                       {"slug": slug}, first_only=True)
+        snapshots[slug] = _snapshot(rows[0]) if rows else None
+    return snapshots[slug]
+
+
+def get_site_snapshot(slug: str) -> SiteSnapshot:
+    """``find_site_snapshot``, or NotFound."""
+    snapshot = find_site_snapshot(slug)
+    if snapshot is None:
+        raise NotFound(f"No site named {slug!r}.")
+    return snapshot
+
+
+def _json_column(value: Any) -> Any:
+    """A JSON column as SQLAlchemy gives it (parsed) or as SQLite's driver does (text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _snapshot(row: tuple) -> SiteSnapshot:
+    values = dict(zip(_SNAPSHOT_COLUMNS, row, strict=True))
+    values.update(origins=_json_column(values["origins"]) or [],
+                  spam_checks=_json_column(values["spam_checks"]) or [],
+                  moderation=ModerationMode(values["moderation"]),
+                  closed=bool(values["closed"]), require_email=bool(values["require_email"]),
+                  created_at=timestamp_column(values["created_at"]))
+    return SiteSnapshot(**values)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_snapshots(session: Session, _transaction: Any) -> None:
+    """A commit or rollback may have changed a site: the next read goes to the database."""
+    session.info.pop(_SNAPSHOTS, None)
 
 
 def normalise_origins(origins: Iterable[str]) -> list[str]:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from discuss.extensions import db
-from discuss.models import Site, Thread, thread_closed, utcnow
+from discuss.models import Site, SiteSnapshot, Thread, thread_closed, utcnow
 from discuss.pool import read_before_first_write, timestamp_column
 
 # Statements of the posting path, built once: building one costs more than running it.
@@ -28,7 +28,7 @@ _BUMP = (
 )
 
 
-def find_thread(site: Site, key: str) -> Thread | None:
+def find_thread(site: Site | SiteSnapshot, key: str) -> Thread | None:
     """The thread of this article, if it has one yet."""
     return db.session.execute(_BY_KEY, {"site_id": site.id, "key": key}).scalar_one_or_none()
 
@@ -42,7 +42,7 @@ class ThreadFacts:
     locked: bool
     created_at: datetime
 
-    def is_closed(self, site: Site) -> bool:
+    def is_closed(self, site: Site | SiteSnapshot) -> bool:
         """``Thread.is_closed``; the site is the caller's already."""
         return thread_closed(self.locked, self.created_at, site.auto_close_days)
 
@@ -51,7 +51,7 @@ _FACTS_BY_KEY = sa.select(Thread.id, Thread.url, Thread.locked, Thread.created_a
     Thread.site_id == sa.bindparam("site_id"), Thread.key == sa.bindparam("key"))
 
 
-def find_thread_facts(site: Site, key: str) -> ThreadFacts | None:
+def find_thread_facts(site: Site | SiteSnapshot, key: str) -> ThreadFacts | None:
     """``find_thread``'s row as ``ThreadFacts``, for a read before the request's first write
     (``pool.read_before_first_write``): every comment posted asks, and needs no entity."""
     rows = read_before_first_write(db.engine, db.session, _FACTS_BY_KEY,
@@ -73,7 +73,8 @@ def ensure_thread(site: Site, key: str, url: str | None, title: str | None) -> T
     return create_thread(site, key, url, title)
 
 
-def create_thread(site: Site, key: str, url: str | None, title: str | None) -> Thread:
+def create_thread(site: Site | SiteSnapshot, key: str, url: str | None,
+                  title: str | None) -> Thread:
     """The thread for ``key``, for a caller that just found none: added unless another
     request added it meanwhile, then read."""
     insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from discuss import observability
 from discuss.extensions import db
-from discuss.models import CommentStatus, ModerationMode, Site, utcnow
+from discuss.models import CommentStatus, ModerationMode, Site, SiteSnapshot, utcnow
 from discuss.spam.base import CheckContext, Submission, Verdict, VerdictKind, unsure
 from discuss.spam.registry import current_registry, site_facts
 
@@ -43,7 +43,7 @@ class Decision:
         return [v.to_record() for v in self.verdicts]
 
 
-def combine(site: Site, verdicts: list[Verdict]) -> CommentStatus:
+def combine(site: Site | SiteSnapshot, verdicts: list[Verdict]) -> CommentStatus:
     """Acting spam → spam; acting unsure or pre-moderation → pending; else approved."""
     acting = [v for v in verdicts if not v.trial]
     if any(v.kind is VerdictKind.SPAM for v in acting):
@@ -104,7 +104,7 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def run_checks(site: Site, submission: Submission) -> list[Verdict]:
+def run_checks(site: Site | SiteSnapshot, submission: Submission) -> list[Verdict]:
     """Run the site's enabled checks, each isolated and bounded in time, in list order."""
     registry = current_registry()
     settings = current_app.config["DISCUSS"]
@@ -172,7 +172,7 @@ def run_checks(site: Site, submission: Submission) -> list[Verdict]:
     return verdicts
 
 
-def decide(site: Site, submission: Submission) -> Decision:
+def decide(site: Site | SiteSnapshot, submission: Submission) -> Decision:
     """Run the site's checks and apply the policy.
 
     Call it before writing anything in the transaction: an inline check whose query fails

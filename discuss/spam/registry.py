@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from discuss.config import ConfigError
 from discuss.errors import Invalid
-from discuss.models import Comment, Site, utcnow
+from discuss.models import Comment, Site, SiteSnapshot, utcnow
 from discuss.spam.base import CheckContext, CheckData, SiteFacts, Submission
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ def current_registry() -> SpamRegistry:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def site_facts(site: Site) -> SiteFacts:
+def site_facts(site: Site | SiteSnapshot) -> SiteFacts:
     """A plain copy of what checks may know of the site."""
     return SiteFacts(
         id=site.id,

@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from discuss.services.sites import find_site
+from discuss.services.sites import find_site_snapshot
 from discuss.web.errors import problem
 
 PUBLIC_PATH = re.compile(
@@ -76,7 +76,7 @@ def origin_allowed(origin: str) -> bool:
     origins = g.get("discuss_site_origins")
     if origins is None:
         slug = _site_slug()
-        site = find_site(slug) if slug else None
+        site = find_site_snapshot(slug) if slug else None
         origins = site.origins if site is not None else ()
     return read_allowed(origin, origins, f"{request.scheme}://{request.host}",
                         public_origin(current_app))
