@@ -9,9 +9,9 @@ has written to the idle connection (its farewell), which costs no round trip. A 
 that dies between two busy requests without a word fails that one request (answered 503),
 and SQLAlchemy then replaces the whole pool, so the service recovers by itself either way.
 
-The hottest reads (``fetch_all``) do not use that pool at all but ``ReaderConnections``: a
-few connections kept in autocommit beside it, for which taking and giving back costs next
-to nothing.
+The hottest reads (``fetch_all``), and a post's write when it is all its request writes
+(``write_alone``), do not use that pool at all but ``ReaderConnections``: a few connections
+kept in autocommit beside it, for which taking and giving back costs next to nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, scoped_session
+from sqlalchemy.sql.dml import UpdateBase
 
 from discuss.transactions import reads_outside_transactions
 
@@ -132,16 +133,7 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     list fills an expanding parameter. Listeners of the engine's ``before_cursor_execute``
     event still see the statement, with no cursor (tests count statements so).
     """
-    sizes = tuple(sorted((name, len(value)) for name, value in params.items()
-                         if isinstance(value, list | tuple)))
-    sql, order, constants, converters = _compiled(engine, statement, tuple(sorted(params)),
-                                                  sizes)
-    flat = {**constants, **params}
-    for name, _ in sizes:
-        flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
-    for name, convert in converters:
-        flat[name] = convert(flat[name])
-    args: Any = tuple(flat[name] for name in order) if order is not None else flat
+    sql, args = _bound(engine, statement, params)
     readers = reader_connections(engine)
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
@@ -166,6 +158,95 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
         raise
     readers.give_back(generation, connection)
     return rows
+
+
+def _bound(engine: Engine, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
+    """The SQL text of ``statement`` for the engine's driver and its arguments, converted as
+    the statement's types say; in a read, a list fills an expanding parameter (a write's
+    list is a value: a JSON column's, say)."""
+    sizes = () if isinstance(statement, UpdateBase) else tuple(sorted(
+        (name, len(value)) for name, value in params.items() if isinstance(value, list | tuple)))
+    sql, order, constants, converters = _compiled(engine, statement, tuple(sorted(params)),
+                                                  sizes)
+    flat = {**constants, **params}
+    for name, _ in sizes:
+        flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
+    for name, convert in converters:
+        flat[name] = convert(flat[name])
+    return sql, tuple(flat[name] for name in order) if order is not None else flat
+
+
+def write_alone(engine: Engine, session: Session | scoped_session,
+                steps: list[tuple[sa.Executable, dict[str, Any]]]) -> list[tuple]:
+    """The rows the first of ``steps`` returns: writes that are all a request writes (a
+    post's comment and its thread's change), as one transaction, committed.
+
+    Where the session has begun nothing and its reads would run outside a transaction
+    (``read_before_first_write``), they run on a reader connection, past the session, the
+    pool and SQLAlchemy's per-execution work, which cost a post more than its statements:
+    on SQLite the driver begins the transaction at the first write and it is committed
+    here; on PostgreSQL only a single statement goes this way (in autocommit it is a
+    transaction by itself). Else they run on the session's connection and the session
+    commits them with what it holds. Values come back as the driver gives them, as
+    ``fetch_all``'s. (A session's commit with nothing begun still costs a twentieth of a
+    post: the caller need not commit.)
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    rows: list[tuple] = []
+    if isinstance(session, scoped_session):
+        session = session()  # the registry's own: the proxy has no ``in_transaction``
+    if (session.in_transaction() or not reads_outside_transactions(engine)
+            or not (sqlite or len(steps) == 1)):
+        session.flush()  # pending changes first, as the ORM's own statements would
+        connection = session.connection()
+        for n, (statement, params) in enumerate(steps):
+            result = connection.execute(statement, params)
+            if n == 0 and result.returns_rows:
+                rows = [tuple(row) for row in result.all()]
+        session.commit()
+        return rows
+    readers = reader_connections(engine)
+    driver_error = engine.dialect.loaded_dbapi.Error
+    sql, args = "", None
+    try:
+        generation, connection = readers.take()
+    except driver_error as error:  # cannot connect: the same error as a failed statement
+        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error) from error
+    try:
+        for n, (statement, params) in enumerate(steps):
+            sql, args = _bound(engine, statement, params)
+            for listener in engine.dispatch.before_cursor_execute:
+                listener(None, None, sql, args, None, False)
+            found = readers.run(connection, sql, args, False)
+            if n == 0:
+                rows = found
+        if sqlite:
+            connection.commit()
+    except driver_error as error:  # closed, which undoes what the failed write began
+        lost = readers.discard(generation, connection, error)
+        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error,
+                                         connection_invalidated=lost) from error
+    except Exception:  # the connection is fine (a listener raised, say)
+        if _rolled_back(connection):
+            readers.give_back(generation, connection)
+        else:
+            readers.close(connection)
+        raise
+    except BaseException:  # interrupted in the middle of a statement: its state is unknown
+        readers.close(connection)
+        raise
+    readers.give_back(generation, connection)
+    return rows
+
+
+def _rolled_back(connection: Any) -> bool:
+    """Whether what a write began on a reader connection before it stopped is undone
+    (nothing to undo in autocommit), so that the connection may serve again."""
+    try:
+        connection.rollback()
+    except Exception:  # noqa: BLE001  (a connection that cannot roll back is not reused)
+        return False
+    return True
 
 
 def read_before_first_write(engine: Engine, session: Session, statement: sa.Select,
@@ -198,7 +279,8 @@ def run_on_cursor(connection: Any, sql: str, args: Any, first_only: bool) -> lis
 
 
 class ReaderConnections:
-    """Connections in autocommit for ``fetch_all``, kept beside the engine's pool.
+    """Connections in autocommit for ``fetch_all`` and ``write_alone``, kept beside the
+    engine's pool.
 
     Why not the pool: its checkout and check-in (events, the reset on return) and, on
     PostgreSQL, switching autocommit on and off again cost about as much as a cached read's
@@ -377,7 +459,7 @@ _COMPILED = "discuss.compiled_statements"  # the app's memo, in app.extensions
 
 
 def _compiled(
-    engine: Engine, statement: sa.Select, names: tuple[str, ...],
+    engine: Engine, statement: sa.Executable, names: tuple[str, ...],
     sizes: tuple[tuple[str, int], ...],
 ) -> tuple[str, tuple[str, ...] | None, dict[str, Any], tuple[tuple[str, Callable], ...]]:
     """SQL text, positional parameter order, the statement's own constants (converted for
@@ -390,7 +472,9 @@ def _compiled(
     if found is None:
         placeholders: dict[str, Any] = dict.fromkeys(names)
         placeholders.update({name: [None] * size for name, size in sizes})
-        compiled = statement.params(placeholders).compile(
+        if not isinstance(statement, UpdateBase):  # a write's parameters are its own
+            statement = statement.params(placeholders)
+        compiled = statement.compile(
             dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         expanding = dict(sizes)

@@ -55,7 +55,8 @@ def numbered_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
 
 
 class PreparedReads:
-    """Runs read-only statements on psycopg connections in autocommit; one per app."""
+    """Runs statements on psycopg connections in autocommit (the hottest reads, and a
+    post's one-statement write); one per app."""
 
     def __init__(self) -> None:
         self._numbered: dict[str, tuple[bytes, tuple[str, ...]]] = {}

@@ -14,12 +14,14 @@ from discuss import observability
 from discuss.errors import EditWindowClosed, Forbidden, Invalid, NotFound, Unauthorized
 from discuss.extensions import db
 from discuss.models import Comment, CommentStatus, Site, SiteSnapshot, Thread, utcnow
+from discuss.pool import read_before_first_write, write_alone
 from discuss.services.bans import ensure_not_banned
 from discuss.services.client import ClientInfo
 from discuss.services.sites import get_site_snapshot
 from discuss.services.threads import (
     ThreadFacts,
     change_parameters,
+    change_step,
     create_thread,
     find_thread_facts,
     record_change,
@@ -70,14 +72,13 @@ class Submitted:
 
 
 _COMMENTS = Comment.__table__
-_INSERT_COMMENT = sa.insert(_COMMENTS).returning(_COMMENTS.c.id)  # built once
-# The same row with the thread's change (PostgreSQL): its values under names of their own,
-# since a parameter named like a column of threads (created_at) would join the change's SET.
+# A new comment's values under names of their own: in the one statement with the thread's
+# change (PostgreSQL), a parameter named like a column of threads (created_at) would join
+# the change's SET.
 _NEW_ROW = {column.key: sa.bindparam(f"new_{column.key}", type_=column.type)
             for column in _COMMENTS.columns if column.key not in ("id", "edited_at")}
-_INSERT_AND_RECORD = recording_change(
-    sa.insert(_COMMENTS).values(_NEW_ROW).returning(_COMMENTS.c.id)
-).execution_options(**ONE_STATEMENT)
+_INSERT_COMMENT = sa.insert(_COMMENTS).values(_NEW_ROW).returning(_COMMENTS.c.id)  # built once
+_INSERT_AND_RECORD = recording_change(_INSERT_COMMENT).execution_options(**ONE_STATEMENT)
 # The columns' plain defaults (counters at zero, an empty hash), written with the row: the
 # answer to a post is built from the values written, so it needs them, and the model stays
 # the one place they are stated. Columns without a default are None in the answer.
@@ -112,27 +113,43 @@ def avatar_hash(email: str | None, name: str | None, ip: str | None) -> str:
     return pseudonym("avatar", (email or "").lower() or f"{name or ''}|{ip or ''}")
 
 
+_APPROVED_BY = (sa.select(sa.literal(1)).select_from(Comment)
+                .join(Thread, Thread.id == Comment.thread_id)
+                .where(Thread.site_id == sa.bindparam("site_id"),
+                       Comment.author_email == sa.bindparam("email"),
+                       Comment.status == CommentStatus.APPROVED)
+                .limit(1))
+
+
 def author_has_approved(email: str | None, site: Site | SiteSnapshot) -> bool:
     """Whether this email already has an approved comment on the site."""
     if not email:
         return False
-    return db.session.execute(
-        sa.select(sa.literal(1))
-        .select_from(Comment)
-        .join(Thread, Thread.id == Comment.thread_id)
-        .where(
-            Thread.site_id == site.id,
-            Comment.author_email == email.lower(),
-            Comment.status == CommentStatus.APPROVED,
-        )
-        .limit(1)
-    ).first() is not None
+    return bool(read_before_first_write(db.engine, db.session, _APPROVED_BY,
+                                        {"site_id": site.id, "email": email.lower()},
+                                        first_only=True))
 
 
-def _resolve_parent(thread: ThreadFacts | None, parent_id: int) -> Comment:
-    parent = db.session.get(Comment, parent_id)
-    if parent is None or parent.status is not CommentStatus.APPROVED:
+@dataclass(frozen=True)
+class _Parent:
+    """What a reply needs of the comment it answers."""
+
+    id: int
+    thread_id: int
+    root_id: int | None
+    depth: int
+
+
+_APPROVED_COMMENT = sa.select(Comment.id, Comment.thread_id, Comment.root_id, Comment.depth).where(
+    Comment.id == sa.bindparam("comment_id"), Comment.status == CommentStatus.APPROVED)
+
+
+def _resolve_parent(thread: ThreadFacts | None, parent_id: int) -> _Parent:
+    rows = read_before_first_write(db.engine, db.session, _APPROVED_COMMENT,
+                                   {"comment_id": parent_id}, first_only=True)
+    if not rows:
         raise NotFound(f"No comment {parent_id} to reply to.")
+    parent = _Parent(*rows[0])
     if thread is None or parent.thread_id != thread.id:
         raise Invalid(
             "The parent comment is in another thread.",
@@ -204,31 +221,28 @@ def submit_comment(data: NewComment, client: ClientInfo) -> Submitted:
     }
     approved = decision.status is CommentStatus.APPROVED
     comment = Comment(id=_store(values, thread_id, 1 if approved else 0), **values)
-    db.session.commit()
     observability.record_comment(comment.status)
     public = CommentStatus.APPROVED if approved else CommentStatus.PENDING
     return Submitted(comment=comment, edit_token=make_edit_token(comment.id), public_status=public)
 
 
 def _store(values: dict[str, Any], thread_id: int, approved_delta: int) -> int:
-    """Write the comment's row and its thread's change; the new comment's id.
+    """Write and commit the comment's row and its thread's change; the new comment's id.
 
-    Plain SQL on the session's connection: the ORM's unit of work costs more than the
-    statement for a row nothing else in the request touches (the answer shows only the
-    columns just written, so the comment is built from them). PostgreSQL takes row and
-    change as one statement: one round trip and, after a request that only read, a
-    transaction of its own without ``BEGIN`` and ``COMMIT`` (``discuss/transactions.py``).
-    SQLite, which has no data-modifying ``WITH``, takes two in its transaction.
+    Plain SQL, not the ORM's unit of work, which costs more than the statement for a row
+    nothing else in the request touches (the answer shows only the columns just written, so
+    the comment is built from them); after a post that only read, on a reader connection
+    (``pool.write_alone``). PostgreSQL takes row and change as one statement: one round
+    trip and a transaction of its own without ``BEGIN`` and ``COMMIT``
+    (``discuss/transactions.py``). SQLite, which has no data-modifying ``WITH``, takes two
+    in one transaction.
     """
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        db.session.flush()  # as record_change does, for the change folded in here
-        parameters = {f"new_{key}": value for key, value in values.items()}
-        parameters.update(change_parameters(thread_id, approved_delta))
-        return connection.execute(_INSERT_AND_RECORD, parameters).scalar_one()
-    comment_id = connection.execute(_INSERT_COMMENT, values).scalar_one()
-    record_change(thread_id, approved_delta)
-    return comment_id
+    row = {f"new_{key}": value for key, value in values.items()}
+    if db.engine.dialect.name == "postgresql":
+        steps = [(_INSERT_AND_RECORD, {**row, **change_parameters(thread_id, approved_delta)})]
+    else:
+        steps = [(_INSERT_COMMENT, row), change_step(thread_id, approved_delta)]
+    return write_alone(db.engine, db.session, steps)[0][0]
 
 
 def _authorised(comment_id: int, token: str | None, *, for_change: bool) -> Comment:

@@ -107,3 +107,8 @@ def recording_change(statement: sa.Insert) -> sa.Insert:
 def change_parameters(thread_id: int, approved_delta: int) -> dict[str, int]:
     """The parameters of a thread's change, for ``record_change`` or ``recording_change``."""
     return {"changed_id": thread_id, "delta": approved_delta}
+
+
+def change_step(thread_id: int, approved_delta: int) -> tuple[sa.Update, dict[str, int]]:
+    """``record_change`` as a statement and its parameters, for ``pool.write_alone``."""
+    return _BUMP, change_parameters(thread_id, approved_delta)

@@ -3,8 +3,8 @@
 A transaction begins at the first write (``discuss/transactions.py``): reads before it run in
 autocommit, and a post's row and its thread's change travel as one statement, so a post is
 five round trips (the site, the ban query, the thread, the duplicate count, the write)
-where it was eight with ``BEGIN`` and ``COMMIT``. The four reads run on reader connections
-(``pool.read_before_first_write``), the write on the session's.
+where it was eight with ``BEGIN`` and ``COMMIT``. All five run on reader connections
+(``pool.read_before_first_write``, ``pool.write_alone``).
 """
 
 from __future__ import annotations
