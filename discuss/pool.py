@@ -133,31 +133,7 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     list fills an expanding parameter. Listeners of the engine's ``before_cursor_execute``
     event still see the statement, with no cursor (tests count statements so).
     """
-    sql, args = _bound(engine, statement, params)
-    readers = reader_connections(engine)
-    driver_error = engine.dialect.loaded_dbapi.Error
-    try:
-        generation, connection = readers.take()
-    except driver_error as error:  # cannot connect: the same error as a failed query
-        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error) from error
-    try:
-        for listener in engine.dispatch.before_cursor_execute:
-            listener(None, None, sql, args, None, False)
-        rows = readers.run(connection, sql, args, first_only)
-    except driver_error as error:  # never hand a failed connection to the next read
-        lost = readers.discard(generation, connection, error)
-        # SQLAlchemy's class for the driver's error, as the session would raise it (a value
-        # the server refuses is a DataError, answered 400; a lost server an OperationalError)
-        raise sa.exc.DBAPIError.instance(sql, args, error, driver_error,
-                                         connection_invalidated=lost) from error
-    except Exception:  # the connection is fine (a listener raised, say)
-        readers.give_back(generation, connection)
-        raise
-    except BaseException:  # interrupted in the middle of a statement: its state is unknown
-        readers.close(connection)
-        raise
-    readers.give_back(generation, connection)
-    return rows
+    return _on_reader(engine, [(statement, params)], first_only, transaction=False)
 
 
 def _bound(engine: Engine, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
@@ -184,12 +160,11 @@ def write_alone(engine: Engine, session: Session | scoped_session,
     Where the session has begun nothing and its reads would run outside a transaction
     (``read_before_first_write``), they run on a reader connection, past the session, the
     pool and SQLAlchemy's per-execution work, which cost a post more than its statements:
-    on SQLite the driver begins the transaction at the first write and it is committed
-    here; on PostgreSQL only a single statement goes this way (in autocommit it is a
-    transaction by itself). Else they run on the session's connection and the session
-    commits them with what it holds. Values come back as the driver gives them, as
-    ``fetch_all``'s. (A session's commit with nothing begun still costs a twentieth of a
-    post: the caller need not commit.)
+    on SQLite in a transaction of their own, committed here; on PostgreSQL only a single
+    statement goes this way (in autocommit it is a transaction by itself). Else they run
+    on the session's connection and the session commits them with what it holds. Values
+    come back as the driver gives them, as ``fetch_all``'s. (A session's commit with
+    nothing begun still costs a twentieth of a post: the caller need not commit.)
     """
     sqlite = engine.dialect.name == "sqlite"
     rows: list[tuple] = []
@@ -205,25 +180,39 @@ def write_alone(engine: Engine, session: Session | scoped_session,
                 rows = [tuple(row) for row in result.all()]
         session.commit()
         return rows
+    return _on_reader(engine, steps, first_only=False, transaction=True)
+
+
+def _on_reader(engine: Engine, steps: list[tuple[sa.Executable, dict[str, Any]]],
+               first_only: bool, transaction: bool) -> list[tuple]:
+    """Rows of the first of ``steps``, run on a reader connection; with ``transaction``, as
+    one (SQLite: ``BEGIN IMMEDIATE``, which takes the write lock before the first step, or
+    waits for it; a PostgreSQL statement in autocommit is one by itself)."""
+    bound = [_bound(engine, statement, params) for statement, params in steps]
+    sql, args = bound[0]
     readers = reader_connections(engine)
     driver_error = engine.dialect.loaded_dbapi.Error
-    sql, args = "", None
     try:
         generation, connection = readers.take()
     except driver_error as error:  # cannot connect: the same error as a failed statement
         raise sa.exc.DBAPIError.instance(sql, args, error, driver_error) from error
+    rows: list[tuple] = []
+    begin = transaction and engine.dialect.name == "sqlite"
     try:
-        for n, (statement, params) in enumerate(steps):
-            sql, args = _bound(engine, statement, params)
+        if begin:
+            readers.run(connection, "BEGIN IMMEDIATE", (), False)
+        for n, (sql, args) in enumerate(bound):
             for listener in engine.dispatch.before_cursor_execute:
                 listener(None, None, sql, args, None, False)
-            found = readers.run(connection, sql, args, False)
+            found = readers.run(connection, sql, args, first_only)
             if n == 0:
                 rows = found
-        if sqlite:
+        if begin:
             connection.commit()
-    except driver_error as error:  # closed, which undoes what the failed write began
-        lost = readers.discard(generation, connection, error)
+    except driver_error as error:  # never hand a failed connection on (closing it undoes
+        lost = readers.discard(generation, connection, error)  # what a write began)
+        # SQLAlchemy's class for the driver's error, as the session would raise it (a value
+        # the server refuses is a DataError, answered 400; a lost server an OperationalError)
         raise sa.exc.DBAPIError.instance(sql, args, error, driver_error,
                                          connection_invalidated=lost) from error
     except Exception:  # the connection is fine (a listener raised, say)
@@ -279,13 +268,14 @@ def run_on_cursor(connection: Any, sql: str, args: Any, first_only: bool) -> lis
 
 
 class ReaderConnections:
-    """Connections in autocommit for ``fetch_all`` and ``write_alone``, kept beside the
-    engine's pool.
+    """Connections for ``fetch_all`` and ``write_alone``, kept beside the engine's pool.
 
     Why not the pool: its checkout and check-in (events, the reset on return) and, on
     PostgreSQL, switching autocommit on and off again cost about as much as a cached read's
-    query itself. These connections stay in autocommit, so each statement reads the latest
-    committed data and no transaction is ever left open. The idle ones wait in a list
+    query itself. A read on these connections runs outside any transaction (autocommit),
+    so it sees the latest committed data; ``write_alone``'s transaction on SQLite is
+    committed, or rolled back, before its connection waits again, so none is ever left
+    open. The idle ones wait in a list
     (``append`` and ``pop`` are atomic); there are as many as the most reads that ran at one
     moment, so at most one per thread of the worker. Each is made by the engine's pool (the
     same connect events and settings) and then detached from it. An in-memory SQLite
@@ -465,17 +455,23 @@ def _compiled(
     """SQL text, positional parameter order, the statement's own constants (converted for
     the driver) and the converters of the named parameters whose type has one, of
     ``statement`` for the engine's dialect, with each expanding parameter rendered for its
-    number of values."""
-    key = (id(statement), engine.dialect.name, names, sizes)
+    number of values. A write must be given every value: here no Python-side default is
+    filled in and no missing parameter is refused, as the session's execution would."""
+    # Keyed by the statement itself, not its id, which a later statement could reuse
+    key = (statement, engine.dialect.name, names, sizes)
     memo = current_app.extensions.setdefault(_COMPILED, {})
     found = memo.get(key)
     if found is None:
         placeholders: dict[str, Any] = dict.fromkeys(names)
         placeholders.update({name: [None] * size for name, size in sizes})
-        if not isinstance(statement, UpdateBase):  # a write's parameters are its own
-            statement = statement.params(placeholders)
-        compiled = statement.compile(
+        write = isinstance(statement, UpdateBase)  # a write's parameters are its own
+        compiled = (statement if write else statement.params(placeholders)).compile(
             dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+        missing = [name for name, bind in compiled.binds.items()
+                   if bind.required and name not in names]
+        if write and (compiled.insert_prefetch or compiled.update_prefetch or missing):
+            raise ValueError(f"a write on a reader connection needs every value: {missing}, "
+                             "and no column default filled in by Python")
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         expanding = dict(sizes)
         constants = {}

@@ -66,7 +66,7 @@ def begin_at_first_write(engine: Engine) -> None:
     def _choose(connection: sa.Connection, cursor: Any, statement: str, parameters: Any,
                 context: Any, executemany: bool) -> None:
         if cursor is None:
-            return  # a reader connection's statement (``pool.fetch_all``): autocommit always
+            return  # a reader connection's statement (``pool.fetch_all``, ``pool.write_alone``)
         driver = cursor.connection
         if driver.pgconn.transaction_status != idle:
             return  # inside a transaction: it goes on as it began

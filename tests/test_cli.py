@@ -24,6 +24,8 @@ def test_sites_create_and_refusals(app):
     assert again.exit_code != 0 and "already exists" in again.output
     bad = runner.invoke(args=["sites", "create", "Bad Slug!"])
     assert bad.exit_code != 0 and "slug" in bad.output
+    newline = runner.invoke(args=["sites", "create", "courier2\n"])  # "$" would allow it
+    assert newline.exit_code != 0 and "slug" in newline.output
     bad_origin = runner.invoke(args=["sites", "create", "ok", "--origin", "javascript:x"])
     assert bad_origin.exit_code != 0 and "origin" in bad_origin.output
 

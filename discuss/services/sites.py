@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import fields
@@ -14,11 +13,11 @@ from sqlalchemy.orm import Session
 from discuss.errors import Invalid, NotFound
 from discuss.extensions import db
 from discuss.models import ModerationMode, Site, SiteSnapshot
-from discuss.pool import read_before_first_write, timestamp_column
+from discuss.pool import json_column, json_text, read_before_first_write, timestamp_column
 from discuss.spam.registry import default_site_checks, validate_site_checks
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")  # \Z: no newline after
+ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")
 
 
 _SEEN = "discuss.sites_by_slug"
@@ -28,9 +27,10 @@ _BY_SLUG = sa.select(Site).where(Site.slug == sa.bindparam("slug"))
 def find_site(slug: str) -> Site | None:
     """The site with this slug, if any.
 
-    Within one transaction a site is read once: the rate limiter, CORS and the service of a
-    request all look the site up, and the session hands back its loaded row, as the query
-    would. After a commit or rollback (rows expired) the lookup goes to the database again.
+    Within one transaction a site is read once: a request that looks it up more than once
+    gets the session's loaded row, as the query would. After a commit or rollback (rows
+    expired) the lookup goes to the database again. (A request that only reads its site
+    takes ``find_site_snapshot``.)
     """
     seen = db.session.info.setdefault(_SEEN, {})
     site = seen.get(slug)
@@ -55,20 +55,30 @@ def get_site(slug: str) -> Site:
 
 _SNAPSHOTS = "discuss.site_snapshots"
 _SNAPSHOT_COLUMNS = tuple(field.name for field in fields(SiteSnapshot))
-_SNAPSHOT_BY_SLUG = sa.select(*(Site.__table__.c[name] for name in _SNAPSHOT_COLUMNS)).where(
-    Site.slug == sa.bindparam("slug"))
+_JSON_COLUMNS = frozenset(name for name in _SNAPSHOT_COLUMNS
+                          if isinstance(Site.__table__.c[name].type, sa.JSON))
+_SNAPSHOT_BY_SLUG = sa.select(*(
+    json_text(getattr(Site, name)) if name in _JSON_COLUMNS else getattr(Site, name)
+    for name in _SNAPSHOT_COLUMNS)).where(Site.slug == sa.bindparam("slug"))
 
 
 def find_site_snapshot(slug: str) -> SiteSnapshot | None:
     """The site with this slug as a ``SiteSnapshot``, for a request that reads it before its
     first write (``pool.read_before_first_write``): CORS, the flood limit and the post of a
-    comment share one read, kept until the session's transaction ends."""
+    comment share one read. It is kept in the session until a transaction of the session
+    ends, or the session does (at the end of the request); a slug no site has is asked
+    again each time, and one no site can have (the request's own text) not at all."""
+    if not SLUG_PATTERN.match(slug):
+        return None
     snapshots = db.session.info.setdefault(_SNAPSHOTS, {})
-    if slug not in snapshots:
+    snapshot = snapshots.get(slug)
+    if snapshot is None:
         rows = read_before_first_write(db.engine, db.session, _SNAPSHOT_BY_SLUG,
                                        {"slug": slug}, first_only=True)
-        snapshots[slug] = _snapshot(rows[0]) if rows else None
-    return snapshots[slug]
+        if not rows:
+            return None
+        snapshot = snapshots[slug] = _snapshot(rows[0])
+    return snapshot
 
 
 def get_site_snapshot(slug: str) -> SiteSnapshot:
@@ -79,16 +89,10 @@ def get_site_snapshot(slug: str) -> SiteSnapshot:
     return snapshot
 
 
-def _json_column(value: Any) -> Any:
-    """A JSON column as SQLAlchemy gives it (parsed) or as SQLite's driver does (text)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
 def _snapshot(row: tuple) -> SiteSnapshot:
     values = dict(zip(_SNAPSHOT_COLUMNS, row, strict=True))
-    values.update(origins=_json_column(values["origins"]) or [],
-                  spam_checks=_json_column(values["spam_checks"]) or [],
-                  moderation=ModerationMode(values["moderation"]),
+    values.update({name: json_column(values[name]) or [] for name in _JSON_COLUMNS})
+    values.update(moderation=ModerationMode(values["moderation"]),
                   closed=bool(values["closed"]), require_email=bool(values["require_email"]),
                   created_at=timestamp_column(values["created_at"]))
     return SiteSnapshot(**values)
@@ -96,7 +100,7 @@ def _snapshot(row: tuple) -> SiteSnapshot:
 
 @sa.event.listens_for(Session, "after_transaction_end")
 def _forget_snapshots(session: Session, _transaction: Any) -> None:
-    """A commit or rollback may have changed a site: the next read goes to the database."""
+    """A commit or rollback may have changed a site: the next look goes to the database."""
     session.info.pop(_SNAPSHOTS, None)
 
 

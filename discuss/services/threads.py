@@ -94,7 +94,7 @@ def record_change(thread_id: int, approved_delta: int = 0) -> None:
     # Pending changes first, as the ORM's own UPDATE would (rows stay locked in one order);
     # then plain SQL on the session's connection: loaded Thread objects are not updated.
     db.session.flush()
-    db.session.connection().execute(_BUMP, change_parameters(thread_id, approved_delta))
+    db.session.connection().execute(*change_step(thread_id, approved_delta))
 
 
 def recording_change(statement: sa.Insert) -> sa.Insert:

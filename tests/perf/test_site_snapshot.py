@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from datetime import UTC
 
+import sqlalchemy as sa
+
 from discuss.extensions import db
-from discuss.models import ModerationMode, Site, SiteSnapshot
+from discuss.models import ModerationMode, Site, SiteSnapshot, utcnow
 from discuss.services.site_checks import ChecksChange, configure_site_checks
 from discuss.services.sites import find_site, find_site_snapshot, get_site_snapshot
+from tests.perf.conftest import QueryLog
 
 CHECKS = [{"name": "links", "options": {"max": 1}, "trial": False},
           {"name": "flood", "options": {"limit": "2 per minute"}, "trial": True}]
@@ -50,12 +53,32 @@ def test_a_snapshot_does_not_outlive_a_commit_or_a_rollback(app, make_site):
         configure_site_checks("news", ChecksChange(replace=CHECKS))
         assert get_site_snapshot("news").spam_checks == CHECKS
 
-        assert find_site_snapshot("later") is None
+        # A rollback: the session's transaction is open (its own read), the site changes
+        # through another connection, and after the rollback the snapshot says so.
+        db.session.execute(sa.select(Site.id)).all()
+        assert get_site_snapshot("news").require_email is False
+        with db.engine.begin() as other:
+            other.execute(sa.update(Site).values(require_email=True))
+        assert get_site_snapshot("news").require_email is False  # kept meanwhile
         db.session.rollback()
-        from discuss.services.sites import create_site
+        assert get_site_snapshot("news").require_email is True
 
-        create_site("later")
-        assert get_site_snapshot("later").slug == "later"
+
+def test_an_unknown_slug_is_asked_again_and_an_impossible_one_never(app, make_site):
+    make_site("news")
+    with app.app_context():
+        assert find_site_snapshot("later") is None
+        with db.engine.begin() as other:  # added elsewhere, nothing of this session ends
+            other.execute(sa.insert(Site).values(
+                slug="later", name="Later", origins=[], moderation="post", closed=False,
+                max_depth=5, edit_window_seconds=900, max_links=2, require_email=False,
+                language="en", flag_threshold=3, spam_checks=[], settings_version=1,
+                created_at=utcnow()))
+        assert get_site_snapshot("later").name == "Later"
+        with QueryLog(app) as log:
+            for impossible in ("a\x00b", "News", "news\n", "\ud800", "-news", "x" * 70):
+                assert find_site_snapshot(impossible) is None
+        assert log.count == 0
 
 
 def test_a_closed_site_refuses_the_post_that_follows_closing_it(app, client, make_site,

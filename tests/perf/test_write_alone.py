@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from discuss.extensions import db
-from discuss.models import Comment, Site, Thread, utcnow
+from discuss.models import Comment, Thread, utcnow
 from discuss.pool import reader_connections, write_alone
 from discuss.services.comments import _INSERT_COMMENT, _PLAIN_DEFAULTS
 from discuss.services.threads import change_step
@@ -108,16 +108,20 @@ def sqlite_only(backend) -> None:
 
 def test_a_refused_step_undoes_the_comment_written_before_it(app, sqlite_only, post_as_widget,
                                                               thread_state):
-    """SQLite takes the comment and the change as two statements in one transaction."""
+    """SQLite takes the comment and the change as two statements in one transaction; a
+    third that the database refuses (a second thread of the same key) undoes both."""
     assert post_as_widget(1).status_code in (201, 202)
     before = thread_state()
-    duplicate_site = sa.insert(Site.__table__).values(slug=sa.bindparam("slug"), name="x",
-                                                      origins=[], spam_checks=[])
     with app.app_context():
-        steps = _comment_steps(db.session.scalar(sa.select(Thread.id)))
+        site_id, thread_id = db.session.execute(sa.select(Thread.site_id, Thread.id)).one()
         db.session.rollback()
-        with pytest.raises(sa.exc.IntegrityError):
-            write_alone(db.engine, db.session, [*steps, (duplicate_site, {"slug": "news"})])
+        same_key = sa.insert(Thread).values(
+            site_id=sa.bindparam("site_id"), key="article-1", url=None, title=None,
+            locked=False, comment_count=0, version=1, created_at=utcnow())
+        with pytest.raises(sa.exc.IntegrityError) as refused:
+            write_alone(db.engine, db.session,
+                        [*_comment_steps(thread_id), (same_key, {"site_id": site_id})])
+        assert "UNIQUE" in str(refused.value)
     assert thread_state() == before
     assert post_as_widget(2).status_code in (201, 202)  # nothing left locked
 
@@ -152,3 +156,18 @@ def test_a_write_stopped_between_its_steps_leaves_no_transaction_open(
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
             Comment.body_source == "never stored")) == 0
+
+
+def test_a_write_missing_a_value_is_refused_before_it_runs(app, post_as_widget, thread_state):
+    """No default is filled in on a reader connection: a value left out is an error, not a
+    NULL written (a write through the session would refuse it too)."""
+    assert post_as_widget(1).status_code in (201, 202)
+    before = thread_state()
+    with app.app_context():
+        steps = _comment_steps(db.session.scalar(sa.select(Thread.id)))
+        db.session.rollback()
+        statement, row = steps[0]
+        del row["new_body_html"]
+        with pytest.raises(ValueError, match="new_body_html"):
+            write_alone(db.engine, db.session, [(statement, row)])
+    assert thread_state() == before
