@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}\Z")  # \Z: no newline after
 ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")
 
 
+_AnySite = TypeVar("_AnySite", Site, SiteSnapshot)
 _SEEN = "discuss.sites_by_slug"
 _BY_SLUG = sa.select(Site).where(Site.slug == sa.bindparam("slug"))
 
@@ -47,7 +48,10 @@ def find_site(slug: str) -> Site | None:
 
 def get_site(slug: str) -> Site:
     """The site with this slug, or NotFound."""
-    site = find_site(slug)
+    return _found(find_site(slug), slug)
+
+
+def _found(site: _AnySite | None, slug: str) -> _AnySite:
     if site is None:
         raise NotFound(f"No site named {slug!r}.")
     return site
@@ -83,10 +87,7 @@ def find_site_snapshot(slug: str) -> SiteSnapshot | None:
 
 def get_site_snapshot(slug: str) -> SiteSnapshot:
     """``find_site_snapshot``, or NotFound."""
-    snapshot = find_site_snapshot(slug)
-    if snapshot is None:
-        raise NotFound(f"No site named {slug!r}.")
-    return snapshot
+    return _found(find_site_snapshot(slug), slug)
 
 
 def _snapshot(row: tuple) -> SiteSnapshot:
