@@ -20,6 +20,8 @@ GOALS = [
     ("post", "isso", "post", 3, "posting (default spam checks) ≥ 3× Isso"),
 ]
 
+SERVER_ALONE = "server-alone"  # gunicorn and a bare WSGI function (bench/bare_wsgi.py)
+
 # Scenarios without a ceiling run of their own: compared with the ceiling of the same request.
 CEILING_SCENARIO = {"read200_cold": "read200", "counts20_fresh": "counts20"}
 
@@ -118,7 +120,10 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            f"({data['sizes'].get('/article/t2000', 0):,} bytes). Isso answers the whole "
            "thread, as its widget asks by default.",
            "- The ceiling is a bare Flask app (`bench/ceiling.py`) answering each request "
-           "with the bytes discuss gave for it, captured before the runs.",
+           "with the bytes discuss gave for it, captured before the runs. Where discuss "
+           "answers near or above it (the 304, the counts), *server alone* is gunicorn "
+           "with a bare WSGI function serving the same bytes (`bench/bare_wsgi.py`): no "
+           "framework at all, the rate no app served by gunicorn can pass.",
            "- *Cold* reads run against the same database with the listing cache switched off "
            "(`DISCUSS_LISTING_CACHE_BYTES=0`): every request then does what the first read "
            "after a change does. The same servers answer the *counts, every answer current* "
@@ -132,24 +137,28 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
     for wording, sqlite, pg, met in goal_rows(data):
         out.append(f"| {wording} | {sqlite} | {pg} | {_met(met)} |")
     out += ["", "## Results", "",
-            "| scenario | target | req/s | p50 ms | p99 ms | errors | × Isso | × ceiling |",
-            "|---|---|---:|---:|---:|---:|---:|---:|"]
+            "| scenario | target | req/s | p50 ms | p99 ms | errors | × Isso | × ceiling "
+            "| × server alone |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for scenario in scenarios:
         for target, runs in results.get(scenario.name, {}).items():
             if not runs:
                 continue
-            vs_isso = vs_ceiling = ""
+            vs_isso = vs_ceiling = vs_server = ""
             if target.startswith("discuss"):
                 vs_isso = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
                                            "isso"))
                 ceiling_scenario = CEILING_SCENARIO.get(scenario.name, scenario.name)
                 vs_ceiling = _fmt_ratio(ratio(results, scenario.name, target, ceiling_scenario,
                                               "ceiling"))
+                if SERVER_ALONE in results.get(ceiling_scenario, {}):
+                    vs_server = _fmt_ratio(ratio(results, scenario.name, target,
+                                                 ceiling_scenario, SERVER_ALONE))
             out.append(
                 f"| {scenario.title} | {target} | {_median([r['rps'] for r in runs]):,.1f} | "
                 f"{_median([r['p50_ms'] for r in runs]):.2f} | "
                 f"{_median([r['p99_ms'] for r in runs]):.2f} | "
-                f"{sum(r['errors'] for r in runs)} | {vs_isso} | {vs_ceiling} |")
+                f"{sum(r['errors'] for r in runs)} | {vs_isso} | {vs_ceiling} | {vs_server} |")
     costs = data.get("cpu_us")
     if costs:
         labels = {"bare_flask": "bare Flask answering the same bytes",

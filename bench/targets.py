@@ -148,9 +148,18 @@ def discuss_server(name: str, database_url: str, cache: bool = True) -> Server:
     return Server(name, "discuss", [gunicorn, "wsgi:app"], env, ROOT, "/healthz")
 
 
-def ceiling_server(bodies_file: Path) -> Server:
-    """The bare Flask app serving captured bytes."""
+def _serving_captured(name: str, app: str, bodies_file: Path) -> Server:
+    """A reference target answering the ceiling's requests with the bytes captured from discuss."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return Server("ceiling", "ceiling", [gunicorn, "bench.ceiling:app"],
-                  {"BENCH_CEILING_BODIES": str(bodies_file)}, ROOT,
-                  "/api/v1/counts")
+    return Server(name, "ceiling", [gunicorn, app], {"BENCH_CEILING_BODIES": str(bodies_file)},
+                  ROOT, "/api/v1/counts")
+
+
+def ceiling_server(bodies_file: Path) -> Server:
+    """The bare Flask app serving captured bytes (``bench/ceiling.py``)."""
+    return _serving_captured("ceiling", "bench.ceiling:app", bodies_file)
+
+
+def server_alone(bodies_file: Path) -> Server:
+    """gunicorn with a bare WSGI function serving the same bytes (``bench/bare_wsgi.py``)."""
+    return _serving_captured("server-alone", "bench.bare_wsgi:app", bodies_file)

@@ -7,13 +7,17 @@ few seconds under load while Isso's never are.
 
 from __future__ import annotations
 
+import base64
+import importlib
+import json
 import sys
 from pathlib import Path
 
 import pytest
 from gunicorn.app.wsgiapp import WSGIApplication
+from werkzeug.test import Client
 
-from bench.targets import ROOT, Server, ceiling_server, discuss_server
+from bench.targets import ROOT, Server, ceiling_server, discuss_server, server_alone
 
 
 def _gunicorn_settings(server: Server, monkeypatch: pytest.MonkeyPatch):
@@ -27,7 +31,8 @@ def _gunicorn_settings(server: Server, monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.parametrize("make", [
     lambda: discuss_server("discuss-sqlite", "sqlite:///unused.db"),
     lambda: ceiling_server(Path("unused.json")),
-], ids=["discuss", "ceiling"])
+    lambda: server_alone(Path("unused.json")),
+], ids=["discuss", "ceiling", "server-alone"])
 def test_targets_run_with_the_benchmark_settings_only(make, monkeypatch):
     server = make()
     assert (Path(server.cwd) / "gunicorn.conf.py").exists() and server.cwd == ROOT
@@ -37,3 +42,27 @@ def test_targets_run_with_the_benchmark_settings_only(make, monkeypatch):
     assert settings.max_requests == 0
     assert (settings.workers, settings.worker_class_str, settings.threads) == (2, "gthread", 4)
     assert settings.bind == [f"127.0.0.1:{server.port}"]
+
+
+def test_the_server_alone_answers_as_the_ceiling_does(tmp_path, monkeypatch):
+    """The bare WSGI reference serves the ceiling's statuses and bytes for every request the
+    benchmark sends them, so the two rates compare like with like."""
+    bodies = {"/article/t200": b'{"comments": [200]}', "counts": b'{"counts": {}}',
+              "post": b'{"comment": {}}'}
+    captured = tmp_path / "bodies.json"
+    captured.write_text(json.dumps({"etag": '"v1"', "bodies": {
+        key: base64.b64encode(value).decode() for key, value in bodies.items()}}))
+    monkeypatch.setenv("BENCH_CEILING_BODIES", str(captured))
+    ceiling = Client(importlib.reload(importlib.import_module("bench.ceiling")).app)
+    alone = Client(importlib.reload(importlib.import_module("bench.bare_wsgi")).app)
+    requests = [
+        ("GET", "/api/v1/comments?site=bench&thread=/article/t200", {}),
+        ("GET", "/api/v1/comments?site=bench&thread=/article/t200", {"If-None-Match": '"v1"'}),
+        ("GET", "/api/v1/counts?site=bench&thread=/a&thread=/b", {}),
+        ("POST", "/api/v1/comments", {"Content-Type": "application/json"}),
+    ]
+    for method, url, headers in requests:
+        expected = ceiling.open(url, method=method, headers=headers)
+        answered = alone.open(url, method=method, headers=headers)
+        assert (answered.status_code, answered.data) == (expected.status_code, expected.data)
+        assert answered.headers.get("Content-Length") == expected.headers.get("Content-Length")

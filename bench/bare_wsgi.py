@@ -1,0 +1,41 @@
+"""The server alone: a bare WSGI function answering each request with the ceiling's bytes.
+
+No framework, no routing, no headers but the body's: what gunicorn itself can answer on
+this machine with the benchmark's settings, which no app it serves can pass. Beside the
+ceiling it shows how much of a request's cost is the server's own (``bench/NOTES.md``
+uses it where a goal asks discuss to run near or above the ceiling).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from bench.ceiling import BODIES, ETAG
+
+JSON = ("Content-Type", "application/json")
+
+
+def _answer(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+    if path == "/api/v1/counts":
+        return "200 OK", [JSON], BODIES["counts"]
+    if path == "/api/v1/comments" and method == "POST":
+        return "201 CREATED", [JSON], BODIES["post"]
+    if path == "/api/v1/comments":
+        if environ.get("HTTP_IF_NONE_MATCH") == ETAG:
+            return "304 NOT MODIFIED", [("ETag", ETAG)], b""
+        thread = parse_qs(environ.get("QUERY_STRING", "")).get("thread", [""])[0]
+        if thread in BODIES:
+            return "200 OK", [JSON, ("ETag", ETAG)], BODIES[thread]
+    return "404 NOT FOUND", [], b""
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The captured answer to the request."""
+    status, headers, body = _answer(environ)
+    if not status.startswith("304"):  # as Flask's: a 304 has no body, nor its length
+        headers = [*headers, ("Content-Length", str(len(body)))]
+    start_response(status, headers)
+    return [body]
