@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from bench.ceiling import BODIES, ETAG
+from bench.captured import BODIES, ETAG
 
 JSON = ("Content-Type", "application/json")
 

@@ -1,24 +1,16 @@
 """The ceiling: a bare Flask app answering each benchmark request with pre-serialised bytes.
 
 It does what no real comment server can beat: no database, no validation, no rendering;
-each answer is the exact body discuss gave for the same request, read once at start-up
-from the JSON file named by ``BENCH_CEILING_BODIES``.
+each answer is the exact body discuss gave for the same request (``bench/captured.py``).
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-
 from flask import Flask, Response, request
 
-app = Flask(__name__)
+from bench.captured import BODIES, ETAG
 
-with open(os.environ["BENCH_CEILING_BODIES"]) as fh:
-    _RAW = json.load(fh)
-BODIES = {name: base64.b64decode(value) for name, value in _RAW["bodies"].items()}
-ETAG = _RAW["etag"]
+app = Flask(__name__)
 JSON = "application/json"
 
 

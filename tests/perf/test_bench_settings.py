@@ -53,6 +53,7 @@ def test_the_server_alone_answers_as_the_ceiling_does(tmp_path, monkeypatch):
     captured.write_text(json.dumps({"etag": '"v1"', "bodies": {
         key: base64.b64encode(value).decode() for key, value in bodies.items()}}))
     monkeypatch.setenv("BENCH_CEILING_BODIES", str(captured))
+    importlib.reload(importlib.import_module("bench.captured"))
     ceiling = Client(importlib.reload(importlib.import_module("bench.ceiling")).app)
     alone = Client(importlib.reload(importlib.import_module("bench.bare_wsgi")).app)
     requests = [
