@@ -1,7 +1,8 @@
 """The server alone: a bare WSGI function answering each request with the ceiling's bytes.
 
-No framework, no routing, no headers but the body's: what gunicorn itself can answer on
-this machine with the benchmark's settings, which no app it serves can pass. Beside the
+No framework (routing by path and method only, the ceiling's headers): what gunicorn
+itself can answer on this machine with the benchmark's settings, which no app it serves
+can be expected to pass beyond the noise. Beside the
 ceiling it shows how much of a request's cost is the server's own (``bench/NOTES.md``
 uses it where a goal asks discuss to run near or above the ceiling).
 """

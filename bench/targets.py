@@ -131,6 +131,11 @@ class Server:
             self.process.wait(5)
 
 
+def _gunicorn() -> str:
+    """The gunicorn of the benchmark's own virtualenv."""
+    return str(Path(sys.executable).parent / "gunicorn")
+
+
 def discuss_server(name: str, database_url: str, cache: bool = True) -> Server:
     """discuss from this checkout, as production runs it (``wsgi:app``)."""
     env = {
@@ -144,15 +149,13 @@ def discuss_server(name: str, database_url: str, cache: bool = True) -> Server:
     if not cache:  # every answer computed afresh: no listing cache, no counts window
         env["DISCUSS_LISTING_CACHE_BYTES"] = "0"
         env["DISCUSS_COUNTS_CACHE_SECONDS"] = "0"
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return Server(name, "discuss", [gunicorn, "wsgi:app"], env, ROOT, "/healthz")
+    return Server(name, "discuss", [_gunicorn(), "wsgi:app"], env, ROOT, "/healthz")
 
 
 def _serving_captured(name: str, app: str, bodies_file: Path) -> Server:
     """A reference target answering the ceiling's requests with the bytes captured from discuss."""
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return Server(name, "ceiling", [gunicorn, app], {"BENCH_CEILING_BODIES": str(bodies_file)},
-                  ROOT, "/api/v1/counts")
+    return Server(name, "ceiling", [_gunicorn(), app],
+                  {"BENCH_CEILING_BODIES": str(bodies_file)}, ROOT, "/api/v1/counts")
 
 
 def ceiling_server(bodies_file: Path) -> Server:
