@@ -2,9 +2,9 @@
 
 No framework (routing by path and method only, the ceiling's headers): what gunicorn
 itself can answer on this machine with the benchmark's settings, which no app it serves
-can be expected to pass beyond the noise. Beside the
-ceiling it shows how much of a request's cost is the server's own (``bench/NOTES.md``
-uses it where a goal asks discuss to run near or above the ceiling).
+can be expected to pass beyond the noise. Beside the ceiling it shows how much of a
+request's cost is the server's own (``bench/NOTES.md`` uses it where a goal asks discuss
+to run near or above the ceiling).
 """
 
 from __future__ import annotations

@@ -45,8 +45,8 @@ def test_targets_run_with_the_benchmark_settings_only(make, monkeypatch):
 
 
 def test_the_server_alone_answers_as_the_ceiling_does(tmp_path, monkeypatch):
-    """The bare WSGI reference serves the ceiling's statuses and bytes for every request the
-    benchmark sends them, so the two rates compare like with like."""
+    """The bare WSGI reference serves the ceiling's statuses, headers and bytes for every
+    request the benchmark sends them, so the two rates compare like with like."""
     bodies = {"/article/t200": b'{"comments": [200]}', "/article/t2000": b'{"comments": [2000]}',
               "counts": b'{"counts": {}}', "post": b'{"comment": {}}'}
     captured = tmp_path / "bodies.json"
