@@ -78,6 +78,34 @@ def goal_rows(data: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     return rows
 
 
+def _cpu_under_load(results: dict[str, Any], scenarios: list[Any]) -> list[str]:
+    """The table of CPU per answer during the measured runs (none for figures without it)."""
+    rows = []
+    for scenario in scenarios:
+        for target, runs in results.get(scenario.name, {}).items():
+            measured = [r for r in runs if "user_us" in r]
+            if not measured:
+                continue
+            user = _median([r["user_us"] for r in measured])
+            system = _median([r["system_us"] for r in measured])
+            postgres = [r["postgres_us"] for r in measured if "postgres_us" in r]
+            rows.append(f"| {scenario.title} | {target} | {user:,.0f} | {system:,.0f} | "
+                        f"{user + system:,.0f} | "
+                        f"{f'{_median(postgres):,.0f}' if postgres else ''} |")
+    if not rows:
+        return []
+    return ["", "## CPU per answer, under load", "",
+            "CPU time the target's gunicorn processes (master and workers, all on the server "
+            "core) used during each measured run, divided by the requests wrk counted: "
+            "medians over the rounds. At 100 % of the core a target answers about "
+            "a million ÷ (user + system µs) requests a second, so these columns say where a "
+            "rate's limit lies. For discuss on PostgreSQL, the CPU of PostgreSQL's processes per answer "
+            "too; they are not pinned and run on either core. Read from `/proc` before each "
+            "run and after the target has gone idle.", "",
+            "| scenario | target | user µs | system µs | server core µs | PostgreSQL µs |",
+            "|---|---|---:|---:|---:|---:|", *rows]
+
+
 def _met(value: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "n/a"}[value]
 
@@ -159,6 +187,7 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
                 f"{_median([r['p50_ms'] for r in runs]):.2f} | "
                 f"{_median([r['p99_ms'] for r in runs]):.2f} | "
                 f"{sum(r['errors'] for r in runs)} | {vs_isso} | {vs_ceiling} | {vs_server} |")
+    out += _cpu_under_load(results, scenarios)
     costs = data.get("cpu_us")
     if costs:
         labels = {"bare_flask": "bare Flask answering the same bytes",

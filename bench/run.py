@@ -27,7 +27,14 @@ from pathlib import Path
 import psycopg
 
 from bench import cost, dataset, isso, profile, report, scale
-from bench.targets import WORK, Server, ceiling_server, discuss_server, server_alone
+from bench.targets import (
+    WORK,
+    Server,
+    ceiling_server,
+    discuss_server,
+    postgres_cpu_seconds,
+    server_alone,
+)
 from bench.wrk import Load, Result, run, wrk_version
 
 PG_ADMIN = "postgresql://127.0.0.1:5432/test"
@@ -180,11 +187,13 @@ class Bench:
                         # Several seconds per answer: fewer connections, a longer run, so
                         # that whole answers are counted (wrk counts only finished ones).
                         duration, connections = max(duration, 30.0), 2
-                    result: Result = run(self.servers[target].url,
-                                         self.load(scenario.name, target), duration,
-                                         connections)
-                    self.servers[target].wait_idle()
-                    results[scenario.name][target].append(result.as_dict())
+                    server = self.servers[target]
+                    before = cpu_snapshot(server)
+                    result: Result = run(server.url, self.load(scenario.name, target),
+                                         duration, connections)
+                    server.wait_idle()
+                    results[scenario.name][target].append(
+                        {**result.as_dict(), **cpu_per_answer(server, before, result)})
                     print(f"  {scenario.name:13} round {round_no + 1} {target:20} "
                           f"{result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
                           f"p99 {result.p99_ms:8.2f} ms  errors {result.errors}", flush=True)
@@ -193,6 +202,27 @@ class Bench:
     def stop(self) -> None:
         for server in self.servers.values():
             server.stop()
+
+
+def cpu_snapshot(server: Server) -> tuple[float, ...]:
+    """CPU seconds used so far: the server's user and system time, and PostgreSQL's where
+    the server uses it."""
+    postgres = (postgres_cpu_seconds(),) if server.name.startswith("discuss-pg") else ()
+    return (*server.cpu_times(), *postgres)
+
+
+def cpu_per_answer(server: Server, before: tuple[float, ...], result: Result
+                   ) -> dict[str, float]:
+    """Microseconds of CPU per answered request since ``before``: what the server core
+    spends on each (user, system) and PostgreSQL's processes, wherever they ran. Taken
+    after the server went idle, so answers still in hand when wrk stopped (at most one
+    per connection) count their CPU but not themselves."""
+    if not result.requests:
+        return {}
+    spent = [now - then for now, then in zip(cpu_snapshot(server), before, strict=True)]
+    names = ("user_us", "system_us", "postgres_us")
+    return {name: round(seconds / result.requests * 1e6, 1)
+            for name, seconds in zip(names, spent, strict=False)}
 
 
 def machine() -> dict[str, str]:

@@ -94,17 +94,14 @@ class Server:
                 continue
         return round(max(sizes), 1) if sizes else 0.0
 
+    def cpu_times(self) -> tuple[float, float]:
+        """User and system CPU seconds the master and its workers have used so far."""
+        pids = [self.process.pid] if self.process is not None else []
+        return _cpu_times(pids + self.workers())
+
     def cpu_seconds(self) -> float:
         """CPU time the master and its workers have used so far."""
-        total = 0
-        pids = [self.process.pid] if self.process is not None else []
-        for pid in pids + self.workers():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(stat[11]) + int(stat[12])  # utime, stime
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(self.cpu_times())
 
     def wait_idle(self, timeout: float = 120.0) -> None:
         """Wait until the server has finished what it still had in hand when the load
@@ -129,6 +126,32 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
+
+
+def _cpu_times(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds of ``pids`` (a process that has gone counts nothing)."""
+    user = system = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        user, system = user + int(stat[11]), system + int(stat[12])
+    tick = os.sysconf("SC_CLK_TCK")
+    return user / tick, system / tick
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time every PostgreSQL process of the machine has used so far (its backends,
+    which serve discuss's statements, and the writers behind them)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return sum(_cpu_times(pids))
 
 
 def _gunicorn() -> str:
