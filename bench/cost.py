@@ -37,8 +37,9 @@ def _cpu_us(app: Callable, make_environ: Callable[[], dict[str, Any]], repeat: i
 
     for _ in range(max(20, repeat // 10)):
         b"".join(app(make_environ(), start_response))
-    environs = [make_environ() for _ in range(repeat)]  # built before the clock starts:
-    started = time.process_time()  # building one costs more than a cheap answer does
+    # Built before the clock starts: building one costs more than a cheap answer does.
+    environs = [make_environ() for _ in range(repeat)]
+    started = time.process_time()
     for environ in environs:
         b"".join(app(environ, start_response))
     return round((time.process_time() - started) / repeat * 1e6)

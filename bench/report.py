@@ -86,23 +86,26 @@ def _cpu_under_load(results: dict[str, Any], scenarios: list[Any]) -> list[str]:
             measured = [r for r in runs if "user_us" in r]
             if not measured:
                 continue
-            user = _median([r["user_us"] for r in measured])
-            system = _median([r["system_us"] for r in measured])
             postgres = [r["postgres_us"] for r in measured if "postgres_us" in r]
-            rows.append(f"| {scenario.title} | {target} | {user:,.0f} | {system:,.0f} | "
-                        f"{user + system:,.0f} | "
-                        f"{f'{_median(postgres):,.0f}' if postgres else ''} |")
+            figures = [_median([r["user_us"] for r in measured]),
+                       _median([r["system_us"] for r in measured]),
+                       _median([r["user_us"] + r["system_us"] for r in measured])]
+            cells = [f"{value:,.0f}" for value in figures]
+            cells.append(f"{_median(postgres):,.0f}" if postgres else "")
+            rows.append(f"| {scenario.title} | {target} | " + " | ".join(cells) + " |")
     if not rows:
         return []
     return ["", "## CPU per answer, under load", "",
-            "CPU time the target's gunicorn processes (master and workers, all on the server "
-            "core) used during each measured run, divided by the requests wrk counted: "
-            "medians over the rounds. At 100 % of the core a target answers about "
-            "a million ÷ (user + system µs) requests a second, so these columns say where a "
-            "rate's limit lies. For discuss on PostgreSQL, the CPU of PostgreSQL's processes per answer "
-            "too; they are not pinned and run on either core. Read from `/proc` before each "
-            "run and after the target has gone idle.", "",
-            "| scenario | target | user µs | system µs | server core µs | PostgreSQL µs |",
+            "CPU time the target's gunicorn processes (master and workers, pinned to the "
+            "server core) used during each measured run, divided by the requests wrk "
+            "counted; each column the median over the rounds. At 100 % of one core a target "
+            "answers about a million ÷ (user + system µs) requests a second, so these "
+            "columns say where a rate's limit lies. For discuss on PostgreSQL, the CPU of "
+            "PostgreSQL's processes per answer too; they are not pinned and run on either "
+            "core. Read from `/proc` before each run and after the target has gone idle; "
+            "left out where the answers still in hand when wrk stopped could be more than "
+            "1 % of those it counted (a slow peer's runs).", "",
+            "| scenario | target | user µs | system µs | user + system µs | PostgreSQL µs |",
             "|---|---|---:|---:|---:|---:|", *rows]
 
 

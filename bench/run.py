@@ -15,7 +15,6 @@ import base64
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -193,7 +192,8 @@ class Bench:
                                          duration, connections)
                     server.wait_idle()
                     results[scenario.name][target].append(
-                        {**result.as_dict(), **cpu_per_answer(server, before, result)})
+                        {**result.as_dict(),
+                         **cpu_per_answer(server, before, result, connections)})
                     print(f"  {scenario.name:13} round {round_no + 1} {target:20} "
                           f"{result.rps:9.1f} req/s  p50 {result.p50_ms:8.2f} ms  "
                           f"p99 {result.p99_ms:8.2f} ms  errors {result.errors}", flush=True)
@@ -204,25 +204,35 @@ class Bench:
             server.stop()
 
 
-def cpu_snapshot(server: Server) -> tuple[float, ...]:
+def uses_postgres(server: Server) -> bool:
+    """Whether the server's statements run on PostgreSQL (whose CPU then counts too)."""
+    return server.env.get("DISCUSS_DATABASE_URL", "").startswith("postgresql")
+
+
+def cpu_snapshot(server: Server) -> dict[str, float]:
     """CPU seconds used so far: the server's user and system time, and PostgreSQL's where
     the server uses it."""
-    postgres = (postgres_cpu_seconds(),) if server.name.startswith("discuss-pg") else ()
-    return (*server.cpu_times(), *postgres)
+    user, system = server.cpu_times()
+    spent = {"user_us": user, "system_us": system}
+    if uses_postgres(server):
+        spent["postgres_us"] = postgres_cpu_seconds()
+    return spent
 
 
-def cpu_per_answer(server: Server, before: tuple[float, ...], result: Result
-                   ) -> dict[str, float]:
-    """Microseconds of CPU per answered request since ``before``: what the server core
-    spends on each (user, system) and PostgreSQL's processes, wherever they ran. Taken
-    after the server went idle, so answers still in hand when wrk stopped (at most one
-    per connection) count their CPU but not themselves."""
-    if not result.requests:
+def cpu_per_answer(server: Server, before: dict[str, float], result: Result,
+                   connections: int) -> dict[str, float]:
+    """Microseconds of CPU per answered request since ``before``: what the server's
+    processes spent on each (user, system) and PostgreSQL's processes, wherever they ran.
+
+    Taken after the server went idle, so the answers still in hand when wrk stopped (at
+    most one per connection) count their CPU but not themselves. Where they could be more
+    than 1 % of the answers counted (a slow peer's few answers), no figure is given.
+    """
+    if result.requests < 100 * connections:
         return {}
-    spent = [now - then for now, then in zip(cpu_snapshot(server), before, strict=True)]
-    names = ("user_us", "system_us", "postgres_us")
-    return {name: round(seconds / result.requests * 1e6, 1)
-            for name, seconds in zip(names, spent, strict=False)}
+    now = cpu_snapshot(server)
+    return {name: round((now[name] - then) / result.requests * 1e6, 1)
+            for name, then in before.items()}
 
 
 def machine() -> dict[str, str]:
@@ -290,10 +300,6 @@ def main() -> None:
     Path(args.output).write_text(report.render(data, bench.scenarios()))
     print(f"wrote {args.output}", flush=True)
     print(report.summary(data, bench.scenarios()))
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,8 +97,8 @@ class Server:
 
     def cpu_times(self) -> tuple[float, float]:
         """User and system CPU seconds the master and its workers have used so far."""
-        pids = [self.process.pid] if self.process is not None else []
-        return _cpu_times(pids + self.workers())
+        master = [self.process.pid] if self.process is not None else []
+        return _cpu_times(master + self.workers(), reaped=master)
 
     def cpu_seconds(self) -> float:
         """CPU time the master and its workers have used so far."""
@@ -128,30 +129,37 @@ class Server:
             self.process.wait(5)
 
 
-def _cpu_times(pids: list[int]) -> tuple[float, float]:
-    """User and system CPU seconds of ``pids`` (a process that has gone counts nothing)."""
+def _cpu_times(pids: list[int], reaped: Sequence[int] = ()) -> tuple[float, float]:
+    """User and system CPU seconds of ``pids``, and of the children of ``reaped`` that have
+    exited and been waited for: a worker or backend gone during a run still counts what it
+    used, so the totals only grow (a process not found counts nothing)."""
     user = system = 0
-    for pid in pids:
+    for pid in {*pids, *reaped}:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         user, system = user + int(stat[11]), system + int(stat[12])
+        if pid in reaped:
+            user, system = user + int(stat[13]), system + int(stat[14])
     tick = os.sysconf("SC_CLK_TCK")
     return user / tick, system / tick
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time every PostgreSQL process of the machine has used so far (its backends,
-    which serve discuss's statements, and the writers behind them)."""
-    pids = []
+    """CPU time the machine's PostgreSQL has used so far: its backends, which serve
+    discuss's statements, the writers behind them, and those that have exited (counted
+    by the postmaster, their parent)."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
-                pids.append(int(entry.name))
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(stat[1])
         except OSError:
             continue
-    return sum(_cpu_times(pids))
+    postmasters = [pid for pid, parent in parents.items() if parent not in parents]
+    return sum(_cpu_times(list(parents), reaped=postmasters))
 
 
 def _gunicorn() -> str:

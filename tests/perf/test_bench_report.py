@@ -1,9 +1,16 @@
-"""bench/README.md tells, from the figures of one run, what each answer cost the server core."""
+"""The benchmark tells what each answer cost the server's processes and PostgreSQL, and
+bench/README.md shows it beside the rates."""
 
 from __future__ import annotations
 
-from bench import report
-from bench.run import SCENARIOS
+import os
+import subprocess
+import sys
+
+from bench import report, run
+from bench.run import SCENARIOS, cpu_per_answer, cpu_snapshot
+from bench.targets import _cpu_times, discuss_server
+from bench.wrk import Result
 
 
 def _data(results: dict) -> dict:
@@ -21,9 +28,9 @@ def _run(rps: float, **cpu: float) -> dict:
 
 def test_the_cpu_per_answer_table_gives_medians_of_the_rounds():
     results = {"not_modified": {
-        "discuss-pg": [_run(2500, user_us=330, system_us=80, postgres_us=41),
-                       _run(2400, user_us=350, system_us=90, postgres_us=45),
-                       _run(2600, user_us=300, system_us=70, postgres_us=39)],
+        "discuss-pg": [_run(2500, user_us=330, system_us=95, postgres_us=41),
+                       _run(2400, user_us=350, system_us=70, postgres_us=45),
+                       _run(2600, user_us=300, system_us=80, postgres_us=39)],
         "ceiling": [_run(3500, user_us=230, system_us=50), _run(3400, user_us=240, system_us=48),
                     _run(3600, user_us=220, system_us=52)],
     }}
@@ -31,7 +38,8 @@ def test_the_cpu_per_answer_table_gives_medians_of_the_rounds():
     text = report.render(_data(results), SCENARIOS)
 
     assert "## CPU per answer, under load" in text
-    assert "| conditional read answered 304 | discuss-pg | 330 | 80 | 410 | 41 |" in text
+    # user + system is the median of each round's sum (425, 420, 380), not 330 + 80
+    assert "| conditional read answered 304 | discuss-pg | 330 | 80 | 420 | 41 |" in text
     assert "| conditional read answered 304 | ceiling | 230 | 50 | 280 |  |" in text
 
 
@@ -42,3 +50,45 @@ def test_figures_without_cpu_leave_the_table_out():
 
     assert "## CPU per answer, under load" not in text
     assert "| conditional read answered 304 | ceiling | 3,500.0 |" in text
+
+
+def _result(requests: int) -> Result:
+    return Result(rps=requests / 10, p50_ms=1.0, p99_ms=2.0, requests=requests, errors=0)
+
+
+def test_cpu_per_answer_counts_postgresql_only_for_a_server_that_uses_it(monkeypatch):
+    on_postgres = discuss_server("discuss-pg", "postgresql://127.0.0.1:5432/bench")
+    on_sqlite = discuss_server("discuss-sqlite", "sqlite:///bench.db")
+    postgres = iter([10.0, 10.4])
+    monkeypatch.setattr(run, "postgres_cpu_seconds", lambda: next(postgres))
+    for server in (on_postgres, on_sqlite):
+        times = iter([(1.0, 0.5), (3.5, 1.0)])
+        monkeypatch.setattr(server, "cpu_times", lambda times=times: next(times))
+        before = cpu_snapshot(server)
+
+        figures = cpu_per_answer(server, before, _result(10_000), connections=8)
+
+        expected = {"user_us": 250.0, "system_us": 50.0}
+        if server is on_postgres:
+            expected["postgres_us"] = 40.0
+        assert figures == expected
+
+
+def test_no_cpu_per_answer_where_answers_in_hand_could_skew_it(monkeypatch):
+    server = discuss_server("discuss-sqlite", "sqlite:///bench.db")
+    monkeypatch.setattr(server, "cpu_times", lambda: (1.0, 0.5))
+
+    assert cpu_per_answer(server, cpu_snapshot(server), _result(799), connections=8) == {}
+    assert cpu_per_answer(server, cpu_snapshot(server), _result(800), connections=8) != {}
+
+
+def test_a_child_that_has_exited_still_counts_for_its_parent():
+    me = [os.getpid()]
+    burn = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.3: pass"
+    alone_before, with_children_before = sum(_cpu_times(me)), sum(_cpu_times(me, reaped=me))
+
+    subprocess.run([sys.executable, "-c", burn], check=True)
+
+    grown_alone = sum(_cpu_times(me)) - alone_before
+    grown_with_children = sum(_cpu_times(me, reaped=me)) - with_children_before
+    assert grown_with_children - grown_alone >= 0.25  # the child's 0.3 s, in clock ticks
