@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]  # where wsgi.py is
 LOADED_ONLY_WHEN_USED = ("alembic", "flask_migrate", "mako", "redis", "httpx", "akismet",
                          "psycopg")  # the worker below runs on SQLite
 
@@ -38,3 +40,26 @@ def test_a_serving_worker_leaves_unused_libraries_unloaded(tmp_path):
 
 def test_redis_client_loads_when_redis_is_configured(tmp_path, redis_url):
     assert "redis" in _loaded_by_a_worker(tmp_path, DISCUSS_REDIS_URL=redis_url)
+
+
+FULL_COLLECTION = """
+import gc, json
+import wsgi
+answer = wsgi.app.test_client().get("/healthz")
+assert answer.status_code == 200, answer.status_code
+print(json.dumps({"frozen": gc.get_freeze_count(), "collected": len(gc.get_objects())}))
+"""
+
+
+def test_a_served_app_leaves_what_loading_made_out_of_full_collections(tmp_path):
+    """The objects a worker made while loading are never garbage; a full collection that
+    walked them all would hold every request of the worker meanwhile."""
+    environment = {**os.environ, "DISCUSS_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+                   "DISCUSS_SECRET_KEY": "s" * 32, "DISCUSS_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", FULL_COLLECTION], env=environment,
+                            cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=True)
+    objects = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert objects["frozen"] > 50_000
+    assert objects["collected"] < objects["frozen"] / 10
