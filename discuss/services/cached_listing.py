@@ -7,7 +7,7 @@ renders it once and stores the bytes for the next reader.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,7 +96,7 @@ def read_listing(
     sort: SortOrder = SortOrder.OLDEST,
     limit: int = 50,
     cursor: str | None = None,
-    known_tag: str | None = None,
+    known_tags: Collection[str] = (),
 ) -> ListingBody:
     """A page as the API serves it; the first page comes from the listing cache when it can.
 
@@ -111,7 +111,7 @@ def read_listing(
     born = birth_stamp(state.created_at)
     tag = state_tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
                born, closed, sort, limit, cursor or "")
-    if known_tag is not None and known_tag == tag:
+    if tag in known_tags:
         return ListingBody(tag=tag, not_modified=True, site_origins=state.origins)
     if cursor:
         decode_cursor(sort, cursor)

@@ -60,14 +60,13 @@ class CommentNode:
 
 @dataclass
 class ThreadPage:
-    """A page of a thread, or just its tag when the reader's copy is still current."""
+    """A page of a thread, with the tag it is served under."""
 
     tag: str
     thread: Thread | None = None
     thread_key: str = ""
     comments: list[CommentNode] = field(default_factory=list)
     next_cursor: str | None = None
-    not_modified: bool = False
     info: dict[str, object] | None = None
 
     @property
@@ -327,14 +326,11 @@ def load_thread_page(
     sort: SortOrder = SortOrder.OLDEST,
     limit: int = 50,
     cursor: str | None = None,
-    known_tag: str | None = None,
 ) -> ThreadPage:
-    """One page of a thread for readers; answers 'not modified' before reading any comment."""
+    """One page of a thread for readers."""
     site = get_site(site_slug)
     thread = find_thread(site, thread_key)
     tag = page_tag(site, thread, sort, limit, cursor or "")
-    if known_tag is not None and known_tag == tag:
-        return ThreadPage(tag=tag, thread=thread, thread_key=thread_key, not_modified=True)
     if cursor:
         decode_cursor(sort, cursor)
     if thread is None:

@@ -40,7 +40,7 @@ from discuss.services.cached_listing import read_listing
 from discuss.services.counts import count_comments
 from discuss.web.api.parsing import ApiBlueprint
 from discuss.web.api.render import counts_json, listing_json
-from discuss.web.api.requests import first_entity_tag
+from discuss.web.api.requests import entity_tags
 from discuss.web.cors import public_origin, read_allowed, sharing_headers
 from discuss.web.errors import DATABASE_ERRORS
 from discuss.web.metrics import REQUEST_ID_HEADER, record_answer
@@ -75,7 +75,7 @@ def _listing(request: Request) -> Reply:
     args = _parse(request, _LISTING_QUERY)
     page = read_listing(args["site"], args["thread"], listing_json, args["sort"],
                         args["limit"], args["cursor"],
-                        known_tag=first_entity_tag(request.environ.get("HTTP_IF_NONE_MATCH")))
+                        known_tags=entity_tags(request.environ.get("HTTP_IF_NONE_MATCH")))
     headers = (("ETag", f'"{page.tag}"'), ("Cache-Control", "no-cache"))
     if page.not_modified:
         return Reply("304 NOT MODIFIED", headers, b"", page.site_origins)

@@ -107,6 +107,21 @@ def test_conditional_reads_are_answered_alike(pair):
     assert _same(fast, slow, LISTING, {"If-None-Match": "*"}).status_code == 200
 
 
+@pytest.mark.parametrize("held", [
+    "W/{tag}",  # weakened on the way, as a compressing proxy (nginx's gzip) hands it on
+    '"stale", {tag}',  # the client holds several copies; the current one is among them
+    'W/"stale", W/{tag}',
+])
+def test_a_current_tag_earns_a_304_however_the_header_names_it(pair, held):
+    fast, slow = pair
+    tag = _same(fast, slow, LISTING).headers["ETag"]
+
+    answer = _same(fast, slow, LISTING, {"If-None-Match": held.format(tag=tag)})
+
+    assert answer.status_code == 304 and answer.get_data() == b""
+    assert answer.headers["ETag"] == tag
+
+
 @pytest.mark.parametrize("headers", [
     {}, {"Origin": "https://news.example"}, {"Origin": "https://elsewhere.example"},
     {"Origin": OWN}, {"X-Request-ID": "trace-me-42"},

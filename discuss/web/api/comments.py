@@ -34,7 +34,7 @@ def list_comments(args: dict):
     """One page of top-level comments, each with its whole reply tree."""
     page = read_listing(
         args["site"], args["thread"], listing_json, args["sort"], args["limit"], args["cursor"],
-        known_tag=if_none_match(),
+        known_tags=if_none_match(),
     )
     known_site_origins(page.site_origins)
     headers = {"ETag": f'"{page.tag}"', "Cache-Control": "no-cache"}

@@ -32,12 +32,16 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def if_none_match() -> str | None:
-    """The first entity tag the client already holds."""
-    return first_entity_tag(request.headers.get("If-None-Match"))
+def if_none_match() -> frozenset[str]:
+    """The entity tags of the copies the client already holds."""
+    return entity_tags(request.headers.get("If-None-Match"))
 
 
-def first_entity_tag(header: str | None) -> str | None:
-    """The first entity tag of an If-None-Match header, if any."""
-    tags = parse_etags(header) if header else None
-    return next(iter(tags.as_set()), None) if tags else None
+def entity_tags(header: str | None) -> frozenset[str]:
+    """Every entity tag an If-None-Match header names, weak ones too: the header compares
+    weakly (RFC 9110, 13.1.2), and a proxy that compresses answers (nginx's gzip, say)
+    hands the browser our tag weakened, which must still earn a 304. ``*`` names none
+    here, so a listing asked for with it is sent whole."""
+    if not header:
+        return frozenset()
+    return frozenset(parse_etags(header).as_set(include_weak=True))
