@@ -115,11 +115,19 @@ def test_conditional_reads_are_answered_alike(pair):
 def test_a_current_tag_earns_a_304_however_the_header_names_it(pair, held):
     fast, slow = pair
     tag = _same(fast, slow, LISTING).headers["ETag"]
+    seen = _watch(fast)
 
     answer = _same(fast, slow, LISTING, {"If-None-Match": held.format(tag=tag)})
 
     assert answer.status_code == 304 and answer.get_data() == b""
     assert answer.headers["ETag"] == tag
+    assert seen == []  # the fast path answered it, and Flask's view answered alike
+
+
+@pytest.mark.parametrize("held", ['garbage ,,, ;;"', '"', ",,,", '"t" "t"', "W/", "*, nonsense"])
+def test_a_malformed_if_none_match_is_read_as_naming_no_copy(pair, held):
+    fast, slow = pair
+    assert _same(fast, slow, LISTING, {"If-None-Match": held}).status_code == 200
 
 
 @pytest.mark.parametrize("headers", [

@@ -28,7 +28,8 @@ from discuss.web.flood import flood_limited
 @blp.route("/comments", methods=["GET"])
 @blp.arguments(ListQuery(), location="query", error_status_code=400)
 @blp.response(200, ListingOut)
-@blp.alt_response(304, description="Not modified: the client's copy is current.")
+@blp.alt_response(304, description="Not modified: a tag named in If-None-Match, weak or "
+                                   "strong, is the current one (``*`` is not honoured).")
 @blp.alt_response(404, description="Unknown site.")
 def list_comments(args: dict):
     """One page of top-level comments, each with its whole reply tree."""

@@ -40,8 +40,9 @@ def if_none_match() -> frozenset[str]:
 def entity_tags(header: str | None) -> frozenset[str]:
     """Every entity tag an If-None-Match header names, weak ones too: the header compares
     weakly (RFC 9110, 13.1.2), and a proxy that compresses answers (nginx's gzip, say)
-    hands the browser our tag weakened, which must still earn a 304. ``*`` names none
-    here, so a listing asked for with it is sent whole."""
+    hands the browser our tag weakened, which must still earn a 304. ``*`` (any copy at
+    all) says nothing of which copy the client holds, so a listing asked for with it is
+    sent whole rather than confirmed; a widget never sends it."""
     if not header:
         return frozenset()
     return frozenset(parse_etags(header).as_set(include_weak=True))
