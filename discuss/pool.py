@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session, scoped_session
 from sqlalchemy.sql.dml import UpdateBase
 
+from discuss.shared_reads import SharedReads
 from discuss.transactions import reads_outside_transactions
 
 IDLE_BEFORE_PING = 2.0  # seconds
@@ -115,14 +116,15 @@ def select_one(dbapi_connection: Any) -> None:
         cursor.close()
 
 
-def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> tuple | None:
+def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any],
+              shared: bool = False) -> tuple | None:
     """The first row of a read-only ``statement``; see ``fetch_all``."""
-    rows = fetch_all(engine, statement, params, first_only=True)
+    rows = fetch_all(engine, statement, params, first_only=True, shared=shared)
     return rows[0] if rows else None
 
 
 def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
-              first_only: bool = False) -> list[tuple]:
+              first_only: bool = False, shared: bool = False) -> list[tuple]:
     """Rows of a read-only ``statement``, run on one of the engine's reader connections.
 
     For the hottest reads (the listing's one query when the answer is cached or 304, the
@@ -132,8 +134,18 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     are converted as the statement's types say (a timestamp for SQLite's text, say); a
     list fills an expanding parameter. Listeners of the engine's ``before_cursor_execute``
     event still see the statement, with no cursor (tests count statements so).
+
+    With ``shared``, overlapping reads of the same statement and parameters in this worker
+    share one query sent after each of them asked (``discuss/shared_reads.py``): for the
+    rows a popular page's readers all ask for. The rows are then shared too: the caller
+    must not change them. Not on SQLite, whose read in the process costs less than waiting
+    for another thread's.
     """
-    return _on_reader(engine, [(statement, params)], first_only, transaction=False)
+    if not shared or engine.dialect.name == "sqlite":
+        return _on_reader(engine, [(statement, params)], first_only, transaction=False)
+    return reader_connections(engine).shared_reads().read(
+        (statement, first_only, *params.items()),
+        lambda: _on_reader(engine, [(statement, params)], first_only, transaction=False))
 
 
 def _bound(engine: Engine, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
@@ -295,6 +307,7 @@ class ReaderConnections:
         self._idle: list[tuple[int, float, Any]] = []  # (generation, idle since, connection)
         self._generation = 0  # one more each time the engine is disposed
         self._pid = os.getpid()
+        self._shared = SharedReads()
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
             None, "", ":memory:")
         # how a statement runs on one of these connections (see ``fetch_all``)
@@ -304,6 +317,11 @@ class ReaderConnections:
 
             self.run = PreparedReads().run
         sa.event.listen(engine, "engine_disposed", self._retire_all)
+
+    def shared_reads(self) -> SharedReads:
+        """The reads in flight in this process (a fork starts with none)."""
+        self._forked()
+        return self._shared
 
     def take(self) -> tuple[int, Any]:
         """An idle connection that still answers, else a new one (with its generation, for
@@ -392,6 +410,7 @@ class ReaderConnections:
         if self._pid == os.getpid():
             return False
         self._idle = []
+        self._shared = SharedReads()
         self._generation += 1
         self._pid = os.getpid()
         return True
