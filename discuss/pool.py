@@ -16,6 +16,7 @@ kept in autocommit beside it, for which taking and giving back costs next to not
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -141,27 +142,41 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     must not change them. Not on SQLite, whose read in the process costs less than waiting
     for another thread's.
     """
+    readers = reader_connections(engine)
     if not shared or engine.dialect.name == "sqlite":
-        return _on_reader(engine, [(statement, params)], first_only, transaction=False)
-    return reader_connections(engine).shared_reads().read(
+        return _on_reader(readers, [(statement, params)], first_only, transaction=False)
+    return readers.shared_reads().read(
         (statement, first_only, *params.items()),
-        lambda: _on_reader(engine, [(statement, params)], first_only, transaction=False))
+        lambda: _on_reader(readers, [(statement, params)], first_only, transaction=False))
 
 
-def _bound(engine: Engine, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
+def _bound(engine: Engine, memo: dict[Any, Any], statement: sa.Executable,
+           params: dict[str, Any]) -> tuple[str, Any]:
     """The SQL text of ``statement`` for the engine's driver and its arguments, converted as
     the statement's types say; in a read, a list fills an expanding parameter (a write's
     list is a value: a JSON column's, say)."""
-    sizes = () if isinstance(statement, UpdateBase) else tuple(sorted(
-        (name, len(value)) for name, value in params.items() if isinstance(value, list | tuple)))
-    sql, order, constants, converters = _compiled(engine, statement, tuple(sorted(params)),
-                                                  sizes)
+    sizes = () if isinstance(statement, UpdateBase) else _list_sizes(params)
+    names = tuple(params)
+    # Keyed by the statement itself, not its id, which a later statement could reuse
+    found = memo.get((statement, names, sizes))
+    if found is None:
+        found = memo[statement, names, sizes] = _compiled(engine, statement, names, sizes)
+    sql, order, constants, converters = found
+    if not (sizes or constants or converters):  # the hot reads: the values as they are
+        return sql, tuple([params[name] for name in order]) if order is not None else params
     flat = {**constants, **params}
     for name, _ in sizes:
         flat.update({f"{name}_{n}": item for n, item in enumerate(params[name], start=1)})
     for name, convert in converters:
         flat[name] = convert(flat[name])
     return sql, tuple(flat[name] for name in order) if order is not None else flat
+
+
+def _list_sizes(params: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """The number of values of each list among ``params``, by name."""
+    sizes = [(name, len(value)) for name, value in params.items()
+             if isinstance(value, (list, tuple))]
+    return tuple(sorted(sizes)) if sizes else ()
 
 
 def write_alone(engine: Engine, session: Session | scoped_session,
@@ -192,17 +207,19 @@ def write_alone(engine: Engine, session: Session | scoped_session,
                 rows = [tuple(row) for row in result.all()]
         session.commit()
         return rows
-    return _on_reader(engine, steps, first_only=False, transaction=True)
+    return _on_reader(reader_connections(engine), steps, first_only=False, transaction=True)
 
 
-def _on_reader(engine: Engine, steps: list[tuple[sa.Executable, dict[str, Any]]],
+def _on_reader(readers: ReaderConnections, steps: list[tuple[sa.Executable, dict[str, Any]]],
                first_only: bool, transaction: bool) -> list[tuple]:
     """Rows of the first of ``steps``, run on a reader connection; with ``transaction``, as
     one (SQLite: ``BEGIN IMMEDIATE``, which takes the write lock before the first step, or
     waits for it; a PostgreSQL statement in autocommit is one by itself)."""
-    bound = [_bound(engine, statement, params) for statement, params in steps]
+    engine = readers.engine
+    bound = []
+    for statement, params in steps:
+        bound.append(_bound(engine, readers.compiled, statement, params))
     sql, args = bound[0]
-    readers = reader_connections(engine)
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
         generation, connection = readers.take()
@@ -308,6 +325,7 @@ class ReaderConnections:
         self._generation = 0  # one more each time the engine is disposed
         self._pid = os.getpid()
         self._shared = SharedReads()
+        self.compiled: dict[Any, Any] = {}  # the statements run here, as ``_compiled`` made them
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
             None, "", ":memory:")
         # how a statement runs on one of these connections (see ``fetch_all``)
@@ -455,6 +473,13 @@ def json_column(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
+@functools.lru_cache(maxsize=256)
+def origins_column(value: str | None) -> tuple[str, ...]:
+    """A site's allowed origins read through ``json_text``, parsed once per distinct text:
+    every hot read carries them, and they rarely change."""
+    return tuple(json_column(value) or ())
+
+
 def timestamp_column(value: Any) -> datetime | None:
     """A timestamp as ``fetch_all`` gives it (SQLite: naive UTC text), as aware UTC."""
     if value is None:
@@ -462,9 +487,6 @@ def timestamp_column(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-_COMPILED = "discuss.compiled_statements"  # the app's memo, in app.extensions
 
 
 def _compiled(
@@ -476,39 +498,33 @@ def _compiled(
     ``statement`` for the engine's dialect, with each expanding parameter rendered for its
     number of values. A write must be given every value: here no Python-side default is
     filled in and no missing parameter is refused, as the session's execution would."""
-    # Keyed by the statement itself, not its id, which a later statement could reuse
-    key = (statement, engine.dialect.name, names, sizes)
-    memo = current_app.extensions.setdefault(_COMPILED, {})
-    found = memo.get(key)
-    if found is None:
-        placeholders: dict[str, Any] = dict.fromkeys(names)
-        placeholders.update({name: [None] * size for name, size in sizes})
-        write = isinstance(statement, UpdateBase)  # a write's parameters are its own
-        compiled = (statement if write else statement.params(placeholders)).compile(
-            dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-        missing = [name for name, bind in compiled.binds.items()
-                   if bind.required and name not in names]
-        if write and (compiled.insert_prefetch or compiled.update_prefetch or missing):
-            raise ValueError(f"a write on a reader connection needs every value: {missing}, "
-                             "and no column default filled in by Python")
-        order = tuple(compiled.positiontup or ()) if compiled.positional else None
-        expanding = dict(sizes)
-        constants = {}
-        converters = []
-        for bind_name, bind in compiled.binds.items():
-            # the dialect's own type: SQLite's timestamps are text in SQLAlchemy's format
-            processor = bind.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
-            if bind_name in expanding:  # its values are filled in as name_1, name_2…
-                if processor is not None:
-                    converters.extend((f"{bind_name}_{n}", processor)
-                                      for n in range(1, expanding[bind_name] + 1))
-            elif bind_name in names:
-                if processor is not None:
-                    converters.append((bind_name, processor))
-            else:
-                constants[bind_name] = processor(bind.value) if processor else bind.value
-        found = memo[key] = (str(compiled), order, constants, tuple(converters))
-    return found
+    placeholders: dict[str, Any] = dict.fromkeys(names)
+    placeholders.update({name: [None] * size for name, size in sizes})
+    write = isinstance(statement, UpdateBase)  # a write's parameters are its own
+    compiled = (statement if write else statement.params(placeholders)).compile(
+        dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    missing = [name for name, bind in compiled.binds.items()
+               if bind.required and name not in names]
+    if write and (compiled.insert_prefetch or compiled.update_prefetch or missing):
+        raise ValueError(f"a write on a reader connection needs every value: {missing}, "
+                         "and no column default filled in by Python")
+    order = tuple(compiled.positiontup or ()) if compiled.positional else None
+    expanding = dict(sizes)
+    constants = {}
+    converters = []
+    for bind_name, bind in compiled.binds.items():
+        # the dialect's own type: SQLite's timestamps are text in SQLAlchemy's format
+        processor = bind.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+        if bind_name in expanding:  # its values are filled in as name_1, name_2…
+            if processor is not None:
+                converters.extend((f"{bind_name}_{n}", processor)
+                                  for n in range(1, expanding[bind_name] + 1))
+        elif bind_name in names:
+            if processor is not None:
+                converters.append((bind_name, processor))
+        else:
+            constants[bind_name] = processor(bind.value) if processor else bind.value
+    return str(compiled), order, constants, tuple(converters)
 
 
 def tune_sqlite(engine: Engine) -> None:

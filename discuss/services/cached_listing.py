@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -18,7 +18,7 @@ from discuss.cache import listing_cache, listing_key
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread, thread_closed
-from discuss.pool import fetch_one, json_column, json_text, timestamp_column
+from discuss.pool import fetch_one, json_text, origins_column, timestamp_column
 from discuss.services.listing import (
     SortOrder,
     ThreadPage,
@@ -52,9 +52,9 @@ _THREAD_STATE = (
 )
 
 
-@dataclass(frozen=True)
-class _ThreadState:
-    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread."""
+class _ThreadState(NamedTuple):
+    """One row of ``_THREAD_STATE``; the thread's columns are None for an unknown thread.
+    (A tuple: made on every read, where a frozen dataclass costs several times as much.)"""
 
     site_id: int
     settings_version: int
@@ -77,10 +77,10 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
     values = list(row)
-    values[4] = tuple(json_column(values[4]) or ())
+    values[4] = origins_column(values[4])
     values[9] = bool(values[9])
     values[11] = timestamp_column(values[11])
-    return _ThreadState(*values)
+    return _ThreadState._make(values)
 
 
 def _is_closed(state: Any) -> bool:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from discuss.errors import NotFound
 from discuss.extensions import db
 from discuss.models import Site, Thread
-from discuss.pool import fetch_all, json_column, json_text
+from discuss.pool import fetch_all, json_text, origins_column
 
 MAX_KEYS = 100
 
@@ -38,4 +38,4 @@ def count_comments(site_slug: str, keys: list[str]) -> ThreadCounts:
         raise NotFound(f"No site named {site_slug!r}.")
     found = {key: count for _, key, count in rows if key is not None}
     return ThreadCounts(counts={key: found.get(key, 0) for key in keys},
-                        site_origins=tuple(json_column(rows[0][0]) or ()))
+                        site_origins=origins_column(rows[0][0]))

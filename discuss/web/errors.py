@@ -155,8 +155,10 @@ def _discard_session() -> None:
 
 
 def release_session(_error: BaseException | None = None) -> None:
-    """Teardown that never turns an answered request into a 500 because the database left."""
-    _discard_session()
+    """Teardown that never turns an answered request into a 500 because the database left.
+    (Most reads never open a session: nothing to forget then.)"""
+    if db.session.registry.has():
+        _discard_session()
 
 
 def handle_database_error(error: DBAPIError | PoolTimeout | PendingRollbackError) -> Response:
