@@ -139,8 +139,10 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     With ``shared``, overlapping reads of the same statement and parameters in this worker
     share one query sent after each of them asked (``discuss/shared_reads.py``): for the
     rows a popular page's readers all ask for. The rows are then shared too: the caller
-    must not change them. Not on SQLite, whose read in the process costs less than waiting
-    for another thread's.
+    must not change them; parameters must be hashable, and of one type each (``1`` and
+    ``True`` would share); listeners see a shared statement once, in the thread that sends
+    it. Not on SQLite, whose read in the process costs less than waiting for another
+    thread's.
     """
     readers = reader_connections(engine)
     if not shared or engine.dialect.name == "sqlite":
@@ -162,7 +164,7 @@ def _bound(engine: Engine, memo: dict[Any, Any], statement: sa.Executable,
     if found is None:
         found = memo[statement, names, sizes] = _compiled(engine, statement, names, sizes)
     sql, order, constants, converters = found
-    if not (sizes or constants or converters):  # the hot reads: the values as they are
+    if not (sizes or constants or converters):  # the hot reads: the caller's values as given
         return sql, tuple([params[name] for name in order]) if order is not None else params
     flat = {**constants, **params}
     for name, _ in sizes:
@@ -218,7 +220,7 @@ def _on_reader(readers: ReaderConnections, steps: list[tuple[sa.Executable, dict
     engine = readers.engine
     bound = []
     for statement, params in steps:
-        bound.append(_bound(engine, readers.compiled, statement, params))
+        bound.append(_bound(engine, readers.compiled_statements, statement, params))
     sql, args = bound[0]
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
@@ -325,7 +327,8 @@ class ReaderConnections:
         self._generation = 0  # one more each time the engine is disposed
         self._pid = os.getpid()
         self._shared = SharedReads()
-        self.compiled: dict[Any, Any] = {}  # the statements run here, as ``_compiled`` made them
+        # the statements run here, as ``_compiled`` made them (``_bound`` fills it)
+        self.compiled_statements: dict[Any, Any] = {}
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
             None, "", ":memory:")
         # how a statement runs on one of these connections (see ``fetch_all``)

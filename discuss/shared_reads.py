@@ -7,17 +7,29 @@ its key in flight waits for the next one instead, which every read arriving mean
 boards too and which is sent when the one in flight is back: one round trip for all of
 them. No read takes the rows of a query sent before it asked, so it sees every change
 committed before it asked, exactly as its own query would (read-after-write holds across
-processes). At most one query per key is in flight in a worker, and a read waits at most
-for the end of the one in flight and then its own.
+processes). While queries succeed, a key has one query in flight in a worker, and a read
+waits for the end of the one in flight and then its own. A query that takes longer than
+``patience`` is not waited for: the next one goes without it, and readers waiting for one
+that long run their own, so a stuck connection holds up no other reader for long.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
+PATIENCE = 1.0  # seconds: far beyond a normal query, well within a request's time limit
+
+
+def _wait(latch: threading.Lock, timeout: float) -> bool:
+    """Whether ``latch`` was released within ``timeout`` seconds (then passed on at once to
+    the next thread waiting for it)."""
+    if latch.acquire(timeout=timeout):
+        latch.release()
+        return True
+    return False
 
 
 class _Flight(Generic[T]):
@@ -25,7 +37,7 @@ class _Flight(Generic[T]):
 
     ``cleared`` is released when the query may be sent (the one before it is back);
     ``landed`` when its rows, or its failure, are known. Both are locks used as one-shot
-    latches: cheaper than ``threading.Event``, whose every wait allocates a lock of its own.
+    latches, as light as a wait can be.
     """
 
     __slots__ = ("cleared", "landed", "rows", "failed", "riders")
@@ -40,24 +52,21 @@ class _Flight(Generic[T]):
         self.failed = False
         self.riders = 0
 
-    @staticmethod
-    def wait(latch: threading.Lock) -> None:
-        with latch:  # released at once: the next waiter of the same latch goes on
-            pass
-
 
 class SharedReads:
     """Overlapping reads of one key share one query sent after all of them asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, patience: float = PATIENCE) -> None:
+        self.patience = patience
         self._lock = threading.Lock()
         self._in_flight: dict[Hashable, _Flight] = {}
         self._boarding: dict[Hashable, _Flight] = {}  # the next query of a key, not yet sent
 
     def read(self, key: Hashable, run: Callable[[], T]) -> T:
         """``run()``'s result, or that of a call of it for the same key that started after
-        this one was made. A query that fails is not shared: each of its riders runs its
-        own (its error, raised in one thread, stays that thread's)."""
+        this one was made (keys compare with ``==``: give values of one type). A query that
+        fails is not shared: each of its riders runs its own (an error raised in one thread
+        stays that thread's)."""
         with self._lock:
             flight = self._boarding.get(key)
             if flight is not None:
@@ -69,36 +78,46 @@ class SharedReads:
             else:
                 flight = self._in_flight[key] = _Flight(cleared=True)
                 leads = True
-        if not leads:
-            _Flight.wait(flight.landed)
-            return flight.rows if not flight.failed else run()  # type: ignore[return-value]
+        if not leads:  # the one in flight, then this one
+            if _wait(flight.landed, 2 * self.patience) and not flight.failed:
+                return cast(T, flight.rows)
+            return run()
         try:
-            _Flight.wait(flight.cleared)  # the query before it is back (at once, if none)
+            _wait(flight.cleared, self.patience)  # the query before it is back (at once, if none)
+            self._send(key, flight)
             flight.rows = run()
         except BaseException:
             flight.failed = True
             raise
         finally:
             self._land(key, flight)
-        return flight.rows  # type: ignore[return-value]
+        return cast(T, flight.rows)
+
+    def _send(self, key: Hashable, flight: _Flight) -> None:
+        """Close boarding: a query not cleared in time goes now, beside the one in flight."""
+        with self._lock:
+            if self._boarding.get(key) is flight:
+                del self._boarding[key]
 
     def _land(self, key: Hashable, flight: _Flight) -> None:
         """Let the next query of the key go, then hand this one's rows to its riders."""
         following = None
         with self._lock:
-            if self._boarding.get(key) is flight:  # given up before it could be sent
+            if self._boarding.get(key) is flight:  # given up before it was sent
                 del self._boarding[key]
-            else:
+            elif self._in_flight.get(key) is flight:
                 following = self._boarding.pop(key, None)
                 if following is not None:
                     self._in_flight[key] = following
                 else:
                     del self._in_flight[key]
+            # else it went without waiting for the one in flight, and is in neither
         if following is not None:
             following.cleared.release()
         flight.landed.release()
 
     def waiting(self) -> int:
-        """Reads waiting for a query not yet sent (its leader and its riders), every key."""
+        """Reads waiting for a query not yet sent (its leader and its riders), every key: for
+        the tests and an operator's debugging."""
         with self._lock:
             return sum(flight.riders + 1 for flight in self._boarding.values())

@@ -55,27 +55,34 @@ class Reader(threading.Thread):
 
 
 class Queries:
-    """A stand-in for a query: numbered calls; the first is held until released, and a
-    given call can be made to fail."""
+    """A stand-in for a query: numbered calls, each held while its number is in ``held``
+    until released; a given call can be made to fail."""
 
-    def __init__(self, failing: int | None = None) -> None:
+    def __init__(self, held: tuple[int, ...] = (0,), failing: int | None = None) -> None:
         self.started: list[int] = []
-        self.release_first = threading.Event()
+        self.release = {number: threading.Event() for number in held}
         self.failing = failing
+        self._numbering = threading.Lock()
 
     def __call__(self) -> str:
-        number = len(self.started)
-        self.started.append(number)
-        if number == 0:
-            assert self.release_first.wait(WAIT)
+        with self._numbering:
+            number = len(self.started)
+            self.started.append(number)
+        if number in self.release:
+            assert self.release[number].wait(WAIT)
         if number == self.failing:
             raise RuntimeError(f"query {number} failed")
         return f"rows of query {number}"
 
 
+def started(readers: list[Reader]) -> list[Reader]:
+    for reader in readers:
+        reader.start()
+    return readers
+
+
 def test_a_read_alone_runs_its_own_query_every_time() -> None:
-    shared, queries = SharedReads(), Queries()
-    queries.release_first.set()
+    shared, queries = SharedReads(), Queries(held=())
     assert shared.read("thread", queries) == "rows of query 0"
     assert shared.read("thread", queries) == "rows of query 1"  # nothing is kept
     assert shared.waiting() == 0
@@ -83,15 +90,12 @@ def test_a_read_alone_runs_its_own_query_every_time() -> None:
 
 def test_reads_arriving_while_a_query_is_in_flight_share_the_next_one() -> None:
     shared, queries = SharedReads(), Queries()
-    first = Reader(lambda: shared.read("thread", queries))
-    first.start()
+    first = started([Reader(lambda: shared.read("thread", queries))])[0]
     wait_until(lambda: queries.started == [0])
-    later = [Reader(lambda: shared.read("thread", queries)) for _ in range(3)]
-    for reader in later:
-        reader.start()
+    later = started([Reader(lambda: shared.read("thread", queries)) for _ in range(3)])
     wait_until(lambda: shared.waiting() == 3)
     assert queries.started == [0]  # one query in flight at a time
-    queries.release_first.set()
+    queries.release[0].set()
     assert first.outcome() == "rows of query 0"
     assert [reader.outcome() for reader in later] == ["rows of query 1"] * 3
     assert queries.started == [0, 1]
@@ -99,32 +103,63 @@ def test_reads_arriving_while_a_query_is_in_flight_share_the_next_one() -> None:
     assert shared.read("thread", queries) == "rows of query 2"  # and then at once again
 
 
+def test_a_read_arriving_after_the_next_query_was_sent_waits_for_a_later_one() -> None:
+    shared, queries = SharedReads(), Queries(held=(0, 1))
+    first = started([Reader(lambda: shared.read("thread", queries))])[0]
+    wait_until(lambda: queries.started == [0])
+    second = started([Reader(lambda: shared.read("thread", queries))])[0]
+    wait_until(lambda: shared.waiting() == 1)
+    queries.release[0].set()
+    wait_until(lambda: queries.started == [0, 1])  # the second's query is on its way
+    third = started([Reader(lambda: shared.read("thread", queries))])[0]
+    wait_until(lambda: shared.waiting() == 1)  # it boards the query after, not that one
+    queries.release[1].set()
+    assert [first.outcome(), second.outcome(), third.outcome()] == [
+        "rows of query 0", "rows of query 1", "rows of query 2"]
+
+
 def test_another_key_does_not_wait() -> None:
     shared, queries = SharedReads(), Queries()
-    first = Reader(lambda: shared.read("thread", queries))
-    first.start()
+    first = started([Reader(lambda: shared.read("thread", queries))])[0]
     wait_until(lambda: queries.started == [0])
     assert shared.read("another thread", lambda: "its own rows") == "its own rows"
-    queries.release_first.set()
+    queries.release[0].set()
     assert first.outcome() == "rows of query 0"
 
 
 def test_a_failed_query_is_not_shared_its_riders_run_their_own() -> None:
     shared, queries = SharedReads(), Queries(failing=1)
-    first = Reader(lambda: shared.read("thread", queries))
-    first.start()
+    first = started([Reader(lambda: shared.read("thread", queries))])[0]
     wait_until(lambda: queries.started == [0])
-    later = [Reader(lambda: shared.read("thread", queries)) for _ in range(3)]
-    for reader in later:
-        reader.start()
+    later = started([Reader(lambda: shared.read("thread", queries)) for _ in range(3)])
     wait_until(lambda: shared.waiting() == 3)
-    queries.release_first.set()
+    queries.release[0].set()
     assert first.outcome() == "rows of query 0"
-    failed = [reader for reader in later if reader.join(WAIT) or reader.error is not None]
+    for reader in later:
+        reader.join(WAIT)
+    failed = [reader for reader in later if reader.error is not None]
     assert len(failed) == 1 and str(failed[0].error) == "query 1 failed"
     assert sorted(reader.outcome() for reader in later if reader not in failed) == [
         "rows of query 2", "rows of query 3"]
     assert shared.waiting() == 0
+
+
+def test_no_read_waits_long_for_a_query_that_is_stuck() -> None:
+    """A query held far beyond ``patience``: the next one goes without it, carrying the
+    reads that boarded it, and a read after that does the same; none waits for the stuck
+    one to come back."""
+    shared, queries = SharedReads(patience=0.3), Queries()
+    stuck = started([Reader(lambda: shared.read("thread", queries))])[0]
+    wait_until(lambda: queries.started == [0])
+    boarded = started([Reader(lambda: shared.read("thread", queries)) for _ in range(2)])
+    wait_until(lambda: shared.waiting() == 2)
+    assert [reader.outcome() for reader in boarded] == ["rows of query 1"] * 2
+    assert shared.read("thread", queries) == "rows of query 2"
+    assert stuck.is_alive()
+    queries.release[0].set()
+    assert stuck.outcome() == "rows of query 0"
+    assert shared.waiting() == 0
+    assert shared.read("thread", queries) == "rows of query 3"
 
 
 def _held_state_reads(app: Flask) -> tuple[threading.Event, list[str]]:
@@ -185,8 +220,7 @@ def test_a_forked_child_does_not_wait_for_its_parents_reads(make_app: Callable[.
     with make_app().app_context():
         readers = reader_connections(db.engine)
     queries = Queries()
-    parent = Reader(lambda: readers.shared_reads().read("thread", queries))
-    parent.start()
+    parent = started([Reader(lambda: readers.shared_reads().read("thread", queries))])[0]
     wait_until(lambda: queries.started == [0])
     child = os.fork()
     if child == 0:  # pragma: no cover  (the child reports through its exit code)
@@ -197,6 +231,6 @@ def test_a_forked_child_does_not_wait_for_its_parents_reads(make_app: Callable[.
         except BaseException:
             os._exit(2)
     _, status = os.waitpid(child, 0)
-    queries.release_first.set()
+    queries.release[0].set()
     assert os.waitstatus_to_exitcode(status) == 0
     assert parent.outcome() == "rows of query 0"
