@@ -159,10 +159,10 @@ def _bound(engine: Engine, memo: dict[Any, Any], statement: sa.Executable,
     list is a value: a JSON column's, say)."""
     sizes = () if isinstance(statement, UpdateBase) else _list_sizes(params)
     names = tuple(params)
-    # Keyed by the statement itself, not its id, which a later statement could reuse
-    found = memo.get((statement, names, sizes))
+    key = (statement, names, sizes)  # the statement itself, not its id, which could be reused
+    found = memo.get(key)
     if found is None:
-        found = memo[statement, names, sizes] = _compiled(engine, statement, names, sizes)
+        found = memo[key] = _compiled(engine, statement, names, sizes)
     sql, order, constants, converters = found
     if not (sizes or constants or converters):  # the hot reads: the caller's values as given
         return sql, tuple([params[name] for name in order]) if order is not None else params
@@ -218,9 +218,8 @@ def _on_reader(readers: ReaderConnections, steps: list[tuple[sa.Executable, dict
     one (SQLite: ``BEGIN IMMEDIATE``, which takes the write lock before the first step, or
     waits for it; a PostgreSQL statement in autocommit is one by itself)."""
     engine = readers.engine
-    bound = []
-    for statement, params in steps:
-        bound.append(_bound(engine, readers.compiled_statements, statement, params))
+    bound = [_bound(engine, readers.compiled_statements, statement, params)
+             for statement, params in steps]
     sql, args = bound[0]
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
