@@ -8,10 +8,10 @@ SQLite each read runs its own.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,15 +20,12 @@ from flask import Flask
 from discuss.extensions import db
 from discuss.pool import reader_connections
 from discuss.shared_reads import SharedReads
+from tests.reliability import faultkit
 
 WAIT = 10.0  # seconds; only ever reached when the behaviour under test is broken
 
 
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
+wait_until = functools.partial(faultkit.wait_until, timeout=WAIT, interval=0.001)
 
 
 class Reader(threading.Thread):
