@@ -7,8 +7,11 @@ socket). Here a reader connection runs a statement through libpq directly: by na
 has prepared it, which it does when the statement has run as often as the connection's
 ``prepare_threshold`` says, keeping at most ``prepared_max`` of them (psycopg's settings,
 which its cursor follows too). psycopg's adapters still turn values into parameters (with
-their types) and columns into values, so the rows are those its cursor gives. libpq waits
-for the answer without holding the GIL, as the cursor does.
+their types) and columns into values, so the rows are those its cursor gives; a connection
+keeps one transformer for its parameters and each prepared statement one for its rows, so
+that a read looks up no dumper or loader again (a new transformer for every read cost a
+third of the Python around the round trip). libpq waits for the answer without holding the
+GIL, as the cursor does.
 """
 
 from __future__ import annotations
@@ -35,10 +38,24 @@ class _Statement:
 
     runs: int = 0
     name: bytes | None = None
+    loader: Transformer | None = None  # loads its rows; the columns' loaders found once
 
 
 # A connection's statements by (SQL, parameter types), least recently run first
 _Statements = OrderedDict[tuple[str, tuple[int, ...]], _Statement]
+_TUPLES_OK = int(ExecStatus.TUPLES_OK)  # a plain int: compared on every read
+
+
+class _Known:
+    """What one connection keeps: its statements, and the transformer that dumps its
+    parameters (made once: a transformer's construction and its dumpers' lookup cost
+    more than the dumping)."""
+
+    __slots__ = ("dumper", "statements")
+
+    def __init__(self, dumper: Transformer) -> None:
+        self.dumper = dumper
+        self.statements: _Statements = OrderedDict()
 
 
 def numbered_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
@@ -59,8 +76,9 @@ class PreparedReads:
     post's one-statement write); one per app."""
 
     def __init__(self) -> None:
-        self._numbered: dict[str, tuple[bytes, tuple[str, ...]]] = {}
-        self._statements: weakref.WeakKeyDictionary[Connection, _Statements] = \
+        # SQL -> libpq's text, its parameters' names in order, and their formats
+        self._numbered: dict[str, tuple[bytes, tuple[str, ...], list[PyFormat]]] = {}
+        self._statements: weakref.WeakKeyDictionary[Connection, _Known] = \
             weakref.WeakKeyDictionary()
         self._names = itertools.count()  # a name is never used twice in a process
 
@@ -71,15 +89,15 @@ class PreparedReads:
         found = self._numbered.get(sql)
         if found is None:
             text, order = numbered_placeholders(sql)
-            found = self._numbered[sql] = (text.encode(connection.info.encoding), order)
-        text, order = found
-        transformer = Transformer(connection)
-        values = transformer.dump_sequence([args[key] for key in order],
+            found = self._numbered[sql] = (text.encode(connection.info.encoding), order,
                                            [PyFormat.AUTO] * len(order))
-        types, formats = transformer.types, transformer.formats  # this call's own
-        statements = self._statements.get(connection)
-        if statements is None:
-            statements = self._statements[connection] = OrderedDict()
+        text, order, auto = found
+        known = self._statements.get(connection)
+        if known is None:
+            known = self._statements[connection] = _Known(Transformer(connection))
+        values = known.dumper.dump_sequence([args[key] for key in order], auto)
+        types, formats = known.dumper.types, known.dumper.formats  # this call's own
+        statements = known.statements
         key = (sql, types)
         statement = statements.get(key)
         if statement is None:
@@ -87,6 +105,7 @@ class PreparedReads:
             _forget_beyond(connection, statements, connection.prepared_max)
         else:
             statements.move_to_end(key)
+        loader = statement.loader
         if statement.name is None and not self._prepare(connection, statement, text, types):
             result = pgconn.exec_params(text, values, types, formats)
         else:
@@ -94,10 +113,18 @@ class PreparedReads:
             if _forgotten(result):  # deallocated behind our back (DISCARD ALL, say)
                 statements.clear()
                 result = pgconn.exec_params(text, values, types, formats)
-        _raise_for(connection, result)
-        transformer.set_pgresult(result)
+                loader = None
+        if result.status != _TUPLES_OK:
+            _raise_for(connection, result)
+        if loader is None:
+            loader = Transformer(connection)
+            loader.set_pgresult(result)
+            if statement.name is not None and key in statements:
+                statement.loader = loader
+        else:  # a prepared statement's columns keep their types (else the server refuses)
+            loader.set_pgresult(result, set_loaders=False)
         rows = min(result.ntuples, 1) if first_only else result.ntuples
-        return transformer.load_rows(0, rows, tuple)
+        return loader.load_rows(0, rows, tuple)
 
     def _prepare(self, connection: Connection, statement: _Statement, text: bytes,
                  types: tuple[int, ...]) -> bool:

@@ -109,6 +109,21 @@ def test_rows_are_those_the_cursor_gives(connection, threshold):
     assert len(prepared) == (3 if threshold == 0 else 0)
 
 
+def test_each_prepared_statement_loads_its_own_columns(connection):
+    """A prepared statement keeps its columns' loaders; another's columns, of other types
+    in the same places, are loaded by their own."""
+    connection.prepare_threshold = 0
+    reads = PreparedReads()
+    typed = "SELECT %(day)s::date, %(n)s::int, %(doc)s::jsonb"
+    as_text = "SELECT %(day)s::text, %(n)s::text, %(doc)s::text"
+    for n in range(3):
+        args = {"day": f"2026-12-0{n + 1}", "n": n, "doc": f'{{"n": {n}}}'}
+        for sql in (typed, as_text, typed):
+            assert reads.run(connection, sql, args) == connection.execute(sql, args).fetchall()
+    assert reads.run(connection, typed, args)[0][0].day == 3
+    assert reads.run(connection, as_text, args) == [("2026-12-03", "2", '{"n": 2}')]
+
+
 def test_at_most_prepared_max_statements_are_kept(connection):
     connection.prepare_threshold, connection.prepared_max = 0, 2
     reads = PreparedReads()
