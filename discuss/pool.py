@@ -32,7 +32,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute, Session, scoped_session
 from sqlalchemy.sql.dml import UpdateBase
 
-from discuss.shared_reads import SharedReads
 from discuss.transactions import reads_outside_transactions
 
 IDLE_BEFORE_PING = 2.0  # seconds
@@ -117,15 +116,14 @@ def select_one(dbapi_connection: Any) -> None:
         cursor.close()
 
 
-def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any],
-              shared: bool = False) -> tuple | None:
+def fetch_one(engine: Engine, statement: sa.Select, params: dict[str, Any]) -> tuple | None:
     """The first row of a read-only ``statement``; see ``fetch_all``."""
-    rows = fetch_all(engine, statement, params, first_only=True, shared=shared)
+    rows = fetch_all(engine, statement, params, first_only=True)
     return rows[0] if rows else None
 
 
 def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
-              first_only: bool = False, shared: bool = False) -> list[tuple]:
+              first_only: bool = False) -> list[tuple]:
     """Rows of a read-only ``statement``, run on one of the engine's reader connections.
 
     For the hottest reads (the listing's one query when the answer is cached or 304, the
@@ -135,21 +133,9 @@ def fetch_all(engine: Engine, statement: sa.Select, params: dict[str, Any],
     are converted as the statement's types say (a timestamp for SQLite's text, say); a
     list fills an expanding parameter. Listeners of the engine's ``before_cursor_execute``
     event still see the statement, with no cursor (tests count statements so).
-
-    With ``shared``, overlapping reads of the same statement and parameters in this worker
-    share one query sent after each of them asked (``discuss/shared_reads.py``): for the
-    rows a popular page's readers all ask for. The rows are then shared too: the caller
-    must not change them; parameters must be hashable, and of one type each (``1`` and
-    ``True`` would share); listeners see a shared statement once, in the thread that sends
-    it. Not on SQLite, whose read in the process costs less than waiting for another
-    thread's.
     """
-    readers = reader_connections(engine)
-    if not shared or engine.dialect.name == "sqlite":
-        return _on_reader(readers, [(statement, params)], first_only, transaction=False)
-    return readers.shared_reads().read(
-        (statement, first_only, *params.items()),
-        lambda: _on_reader(readers, [(statement, params)], first_only, transaction=False))
+    return _on_reader(reader_connections(engine), [(statement, params)], first_only,
+                      transaction=False)
 
 
 def _bound(engine: Engine, memo: dict[Any, Any], statement: sa.Executable,
@@ -325,7 +311,6 @@ class ReaderConnections:
         self._idle: list[tuple[int, float, Any]] = []  # (generation, idle since, connection)
         self._generation = 0  # one more each time the engine is disposed
         self._pid = os.getpid()
-        self._shared = SharedReads()
         # the statements run here, as ``_compiled`` made them (``_bound`` fills it)
         self.compiled_statements: dict[Any, Any] = {}
         self._borrow = engine.dialect.name == "sqlite" and engine.url.database in (
@@ -337,11 +322,6 @@ class ReaderConnections:
 
             self.run = PreparedReads().run
         sa.event.listen(engine, "engine_disposed", self._retire_all)
-
-    def shared_reads(self) -> SharedReads:
-        """The reads in flight in this process (a fork starts with none)."""
-        self._forked()
-        return self._shared
 
     def take(self) -> tuple[int, Any]:
         """An idle connection that still answers, else a new one (with its generation, for
@@ -430,7 +410,6 @@ class ReaderConnections:
         if self._pid == os.getpid():
             return False
         self._idle = []
-        self._shared = SharedReads()
         self._generation += 1
         self._pid = os.getpid()
         return True

@@ -72,8 +72,7 @@ class _ThreadState(NamedTuple):
 
 def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     """Site and thread facts in one query: enough for the tag, the cache key and the header."""
-    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key},
-                    shared=True)
+    row = fetch_one(db.engine, _THREAD_STATE, {"slug": site_slug, "key": thread_key})
     if row is None:
         raise NotFound(f"No site named {site_slug!r}.")
     values = list(row)
