@@ -7,6 +7,7 @@ renders it once and stores the bytes for the next reader.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,7 @@ class _ThreadState(NamedTuple):
     locked: bool
     comment_count: int | None
     created_at: datetime | None
+    born: str  # ``birth_stamp(created_at)``
 
 
 def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
@@ -78,8 +80,16 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     values = list(row)
     values[4] = origins_column(values[4])
     values[9] = bool(values[9])
-    values[11] = timestamp_column(values[11])
+    values[11:] = _birth(values[11])
     return _ThreadState._make(values)
+
+
+@functools.lru_cache(maxsize=1024)
+def _birth(created_at: Any) -> tuple[datetime | None, str]:
+    """A thread's creation time as the driver gives it, as aware UTC, and its birth stamp:
+    made once per thread (every read of its state needs both)."""
+    when = timestamp_column(created_at)
+    return when, birth_stamp(when)
 
 
 def _is_closed(state: Any) -> bool:
@@ -108,9 +118,8 @@ def read_listing(
     """
     state = _thread_state(site_slug, thread_key)
     closed = _is_closed(state)
-    born = birth_stamp(state.created_at)
     tag = state_tag(state.site_id, state.settings_version, state.thread_id, state.version or 0,
-               born, closed, sort, limit, cursor or "")
+               state.born, closed, sort, limit, cursor or "")
     if tag in known_tags:
         return ListingBody(tag=tag, not_modified=True, site_origins=state.origins)
     if cursor:
@@ -118,7 +127,7 @@ def read_listing(
     key = None
     if state.thread_id is not None and not cursor:
         key = listing_key(state.site_id, state.settings_version, state.thread_id,
-                          state.version, born, sort.value, limit, closed)
+                          state.version, state.born, sort.value, limit, closed)
         cached = listing_cache().get(key)
         if cached is not None:
             return ListingBody(tag=tag, body=cached, site_origins=state.origins)

@@ -9,12 +9,14 @@ refused outright with 403.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from discuss.services.sites import find_site_snapshot
 from discuss.web.errors import problem
@@ -35,15 +37,24 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def read_allowed(origin: str, site_origins: tuple[str, ...] | list[str], own_origin: str,
+def read_allowed(origin: str, site_origins: tuple[str, ...] | list[str], asked: Request,
                  public_origin: str | None) -> bool:
     """Whether a browser page at ``origin`` may read what the site's API answers: one of the
-    site's origins, or where the service itself is reached (the request's scheme and host,
-    as the browser spells them in Origin, so no IRI decoding; or the configured public URL).
+    site's origins, or where the service itself is reached (the scheme and host ``asked``
+    was sent to, as the browser spells them in Origin, so no IRI decoding; or the
+    configured public URL). The request's own origin is worked out only when the site's
+    do not allow the page.
     """
     origin = origin.rstrip("/").lower()
-    return (origin in {o.rstrip("/").lower() for o in site_origins}
-            or origin == own_origin.lower() or origin == public_origin)
+    return (origin in _comparable(tuple(site_origins)) or origin == public_origin
+            or origin == f"{asked.scheme}://{asked.host}".lower())
+
+
+@functools.lru_cache(maxsize=256)
+def _comparable(site_origins: tuple[str, ...]) -> frozenset[str]:
+    """A site's origins as ``read_allowed`` compares them, made once per list: every read
+    from a browser asks."""
+    return frozenset(o.rstrip("/").lower() for o in site_origins)
 
 
 def public_origin(app: Flask) -> str | None:
@@ -78,8 +89,7 @@ def origin_allowed(origin: str) -> bool:
         slug = _site_slug()
         site = find_site_snapshot(slug) if slug else None
         origins = site.origins if site is not None else ()
-    return read_allowed(origin, origins, f"{request.scheme}://{request.host}",
-                        public_origin(current_app))
+    return read_allowed(origin, origins, request, public_origin(current_app))
 
 
 def _refuse(origin: str) -> Response:

@@ -194,5 +194,9 @@ def register(app: Flask) -> None:
     for error_class in DATABASE_ERRORS:
         app.register_error_handler(error_class, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
-    # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which would raise.
+    # Instead of Flask-SQLAlchemy's own teardown, which would raise when the database left,
+    # and look the session up again on every request, most of which never open one.
     app.teardown_appcontext(release_session)
+    own_teardown = getattr(db, "_teardown_session", None)
+    if own_teardown in app.teardown_appcontext_funcs:
+        app.teardown_appcontext_funcs.remove(own_teardown)

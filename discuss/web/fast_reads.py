@@ -154,8 +154,7 @@ class FastReads:
             headers = [*reply.headers, *data_headers(request.is_secure)]
             headers.append(("Vary", "Origin, Cookie"))
             origin = environ.get("HTTP_ORIGIN")
-            if origin and read_allowed(origin, reply.site_origins,
-                                       f"{request.scheme}://{request.host}",
+            if origin and read_allowed(origin, reply.site_origins, request,
                                        public_origin(self.app)):
                 headers += sharing_headers(origin)
         return reply.status, headers, reply.body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import request
 from werkzeug.http import parse_etags
 
@@ -37,12 +39,14 @@ def if_none_match() -> frozenset[str]:
     return entity_tags(request.headers.get("If-None-Match"))
 
 
+@functools.lru_cache(maxsize=256)  # a header is at most 8 kB (gunicorn's limit)
 def entity_tags(header: str | None) -> frozenset[str]:
     """Every entity tag an If-None-Match header names, weak ones too: the header compares
     weakly (RFC 9110, 13.1.2), and a proxy that compresses answers (nginx's gzip, say)
     hands the browser our tag weakened, which must still earn a 304. ``*`` (any copy at
     all) says nothing of which copy the client holds, so a listing asked for with it is
-    sent whole rather than confirmed; a widget never sends it."""
+    sent whole rather than confirmed; a widget never sends it. Remembered per header: a
+    thread's readers send the same few, and parsing one cost a 304 more than the lookup."""
     if not header:
         return frozenset()
     return frozenset(parse_etags(header).as_set(include_weak=True))
