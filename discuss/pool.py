@@ -24,7 +24,7 @@ import select
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -33,6 +33,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, scoped_session
 from sqlalchemy.sql.dml import UpdateBase
 
 from discuss.transactions import reads_outside_transactions
+
+if TYPE_CHECKING:  # psycopg is imported only where it is in use
+    from discuss.prepared_reads import PreparedReads
 
 IDLE_BEFORE_PING = 2.0  # seconds
 _CONNECTION_OK = 0  # libpq's CONNECTION_OK (psycopg.pq.ConnStatus.OK)
@@ -317,10 +320,12 @@ class ReaderConnections:
             None, "", ":memory:")
         # how a statement runs on one of these connections (see ``fetch_all``)
         self.run: Callable[[Any, str, Any, bool], list[tuple]] = run_on_cursor
+        self._prepared: PreparedReads | None = None
         if engine.dialect.driver == "psycopg":  # imported only where psycopg is in use
             from discuss.prepared_reads import PreparedReads
 
-            self.run = PreparedReads().run
+            self._prepared = PreparedReads()
+            self.run = self._prepared.run
         sa.event.listen(engine, "engine_disposed", self._retire_all)
 
     def take(self) -> tuple[int, Any]:
@@ -362,6 +367,8 @@ class ReaderConnections:
 
     def close(self, connection: Any) -> None:
         """Close a connection, whatever state it is in."""
+        if self._prepared is not None:
+            self._prepared.forget(connection)
         try:
             connection.close()
         except Exception:  # noqa: BLE001  (closing a connection that is already gone)
@@ -410,6 +417,8 @@ class ReaderConnections:
         if self._pid == os.getpid():
             return False
         self._idle = []
+        if self._prepared is not None:
+            self._prepared.forget_all()
         self._generation += 1
         self._pid = os.getpid()
         return True

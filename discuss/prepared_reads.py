@@ -77,7 +77,7 @@ class PreparedReads:
 
     def __init__(self) -> None:
         # SQL -> libpq's text, its parameters' names in order, and their formats
-        self._numbered: dict[str, tuple[bytes, tuple[str, ...], list[PyFormat]]] = {}
+        self._numbered: dict[str, tuple[bytes, tuple[str, ...], tuple[PyFormat, ...]]] = {}
         self._statements: weakref.WeakKeyDictionary[Connection, _Known] = \
             weakref.WeakKeyDictionary()
         self._names = itertools.count()  # a name is never used twice in a process
@@ -90,7 +90,7 @@ class PreparedReads:
         if found is None:
             text, order = numbered_placeholders(sql)
             found = self._numbered[sql] = (text.encode(connection.info.encoding), order,
-                                           [PyFormat.AUTO] * len(order))
+                                           (PyFormat.AUTO,) * len(order))
         text, order, auto = found
         known = self._statements.get(connection)
         if known is None:
@@ -124,7 +124,19 @@ class PreparedReads:
         else:  # a prepared statement's columns keep their types (else the server refuses)
             loader.set_pgresult(result, set_loaders=False)
         rows = min(result.ntuples, 1) if first_only else result.ntuples
-        return loader.load_rows(0, rows, tuple)
+        try:
+            return loader.load_rows(0, rows, tuple)
+        finally:  # a kept loader must not keep the rows too (a page of bodies, say)
+            loader.set_pgresult(None, set_loaders=False)
+
+    def forget(self, connection: Connection) -> None:
+        """Drop what is kept for a connection that is closed (its transformers refer to it,
+        so it would never be freed)."""
+        self._statements.pop(connection, None)
+
+    def forget_all(self) -> None:
+        """Drop what is kept for every connection (a forked child's are its parent's)."""
+        self._statements.clear()
 
     def _prepare(self, connection: Connection, statement: _Statement, text: bytes,
                  types: tuple[int, ...]) -> bool:

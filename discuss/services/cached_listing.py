@@ -80,12 +80,12 @@ def _thread_state(site_slug: str, thread_key: str) -> _ThreadState:
     values = list(row)
     values[4] = origins_column(values[4])
     values[9] = bool(values[9])
-    values[11:] = _birth(values[11])
+    values[11:12] = _birth(values[11])  # created_at, and born after it
     return _ThreadState._make(values)
 
 
 @functools.lru_cache(maxsize=1024)
-def _birth(created_at: Any) -> tuple[datetime | None, str]:
+def _birth(created_at: str | datetime | None) -> tuple[datetime | None, str]:
     """A thread's creation time as the driver gives it, as aware UTC, and its birth stamp:
     made once per thread (every read of its state needs both)."""
     when = timestamp_column(created_at)

@@ -42,8 +42,8 @@ def read_allowed(origin: str, site_origins: tuple[str, ...] | list[str], asked: 
     """Whether a browser page at ``origin`` may read what the site's API answers: one of the
     site's origins, or where the service itself is reached (the scheme and host ``asked``
     was sent to, as the browser spells them in Origin, so no IRI decoding; or the
-    configured public URL). The request's own origin is worked out only when the site's
-    do not allow the page.
+    configured public URL). The request's own origin is worked out only when neither the
+    site's origins nor the public URL allow the page.
     """
     origin = origin.rstrip("/").lower()
     return (origin in _comparable(tuple(site_origins)) or origin == public_origin

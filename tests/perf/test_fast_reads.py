@@ -111,6 +111,7 @@ def test_conditional_reads_are_answered_alike(pair):
     "W/{tag}",  # weakened on the way, as a compressing proxy (nginx's gzip) hands it on
     '"stale", {tag}',  # the client holds several copies; the current one is among them
     'W/"stale", W/{tag}',
+    ", ".join(f'"stale-{n}"' for n in range(40)) + ", {tag}",  # too long to be remembered
 ])
 def test_a_current_tag_earns_a_304_however_the_header_names_it(pair, held):
     fast, slow = pair

@@ -4,6 +4,8 @@ would give."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,6 +124,35 @@ def test_each_prepared_statement_loads_its_own_columns(connection):
             assert reads.run(connection, sql, args) == connection.execute(sql, args).fetchall()
     assert reads.run(connection, typed, args)[0][0].day == 3
     assert reads.run(connection, as_text, args) == [("2026-12-03", "2", '{"n": 2}')]
+
+
+def test_a_kept_loader_keeps_no_rows(connection):
+    """What a prepared statement keeps to load its rows lets go of them once loaded (a page
+    of comment bodies would otherwise stay in memory until the statement runs again)."""
+    connection.prepare_threshold = 0
+    reads = PreparedReads()
+    sql = "SELECT repeat('x', %(size)s::int) FROM generate_series(1, 50)"
+    for _ in range(3):
+        assert len(reads.run(connection, sql, {"size": 10_000})) == 50
+    kept = [statement.loader for statement in reads._statements[connection].statements.values()]
+    assert kept and all(loader is not None and loader.pgresult is None for loader in kept)
+
+
+def test_a_closed_reader_connection_is_freed(on_postgresql, app, client, site, post_comment):
+    """A reader connection closed after its statements were prepared (and their loaders
+    kept) is freed: nothing kept for it refers to it any longer."""
+    post_comment("Read.")
+    tag = client.get(LISTING).headers["ETag"]
+    for _ in range(7):
+        assert client.get(LISTING, headers={"If-None-Match": tag}).status_code == 304
+    with app.app_context():
+        readers = reader_connections(db.engine)
+        generation, connection = readers.take()
+        gone = weakref.ref(connection)
+        readers.close(connection)
+        del connection
+    gc.collect()
+    assert gone() is None
 
 
 def test_at_most_prepared_max_statements_are_kept(connection):

@@ -238,3 +238,21 @@ def test_a_swallowed_connection_loss_still_ends_in_503(backend, make_app, databa
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_a_request_that_opened_a_session_leaves_none_behind(make_app):
+    """``release_session`` is the one teardown that closes what a request opened (it stands
+    in for Flask-SQLAlchemy's own): no session stays registered, no connection checked out."""
+    import sqlalchemy as sa
+
+    app = make_app()
+
+    @app.get("/__opens-a-session")
+    def opens_a_session():
+        return {"read": db.session.execute(sa.text("SELECT 1")).scalar_one()}
+
+    for _ in range(3):
+        assert app.test_client().get("/__opens-a-session").get_json() == {"read": 1}
+    with app.app_context():
+        assert db.session.registry.registry == {}
+        assert db.engine.pool.checkedout() == 0

@@ -39,14 +39,27 @@ def if_none_match() -> frozenset[str]:
     return entity_tags(request.headers.get("If-None-Match"))
 
 
-@functools.lru_cache(maxsize=256)  # a header is at most 8 kB (gunicorn's limit)
 def entity_tags(header: str | None) -> frozenset[str]:
     """Every entity tag an If-None-Match header names, weak ones too: the header compares
     weakly (RFC 9110, 13.1.2), and a proxy that compresses answers (nginx's gzip, say)
     hands the browser our tag weakened, which must still earn a 304. ``*`` (any copy at
     all) says nothing of which copy the client holds, so a listing asked for with it is
-    sent whole rather than confirmed; a widget never sends it. Remembered per header: a
-    thread's readers send the same few, and parsing one cost a 304 more than the lookup."""
+    sent whole rather than confirmed; a widget never sends it. A short header is
+    remembered: a thread's readers send the same few, and parsing one cost a 304 more than
+    the lookup; a long one, which no widget sends, is parsed each time, so that no client
+    can fill the memory with its tags."""
     if not header:
         return frozenset()
+    if len(header) > _REMEMBERED_HEADER_LENGTH:
+        return _tags_in(header)
+    return _remembered_tags(header)
+
+
+_REMEMBERED_HEADER_LENGTH = 200  # a few of our tags (22 characters, quoted), weak or not
+
+
+def _tags_in(header: str) -> frozenset[str]:
     return frozenset(parse_etags(header).as_set(include_weak=True))
+
+
+_remembered_tags = functools.lru_cache(maxsize=256)(_tags_in)
