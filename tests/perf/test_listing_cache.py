@@ -7,13 +7,15 @@ known to be served from the cache when it ran one statement and read no comment 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from discuss.extensions import db
-from discuss.models import Comment, CommentStatus
+from discuss.models import Comment, CommentStatus, Thread
 from discuss.services.threads import record_change
 from tests.perf.conftest import QueryLog
 
@@ -176,6 +178,35 @@ def test_pages_of_different_shape_are_cached_apart(app, client, site, post_comme
     assert bodies(newest) == ["<p>Comment 2</p>", "<p>Comment 1</p>"]
     assert bodies(oldest) == ["<p>Comment 0</p>", "<p>Comment 1</p>"]
     assert client.get(LISTING + "&sort=newest&limit=2").get_json() == newest
+
+
+def test_a_thread_rebuilt_under_a_deleted_ones_id_gets_none_of_its_pages(
+        app, client, site, post_comment):
+    """An operator deletes a thread's rows and the thread comes back under the same id with
+    the same version (SQLite hands out a deleted last id again; a restore does the same on
+    any database). Only its creation time tells the two apart: neither the old tag nor the
+    old cached page may answer for the new thread."""
+    post_comment("Before the rebuild")
+    assert bodies(read_cached(client, app)) == ["<p>Before the rebuild</p>"]
+    old_tag = client.get(LISTING).headers["ETag"]
+    with app.app_context():
+        old = db.session.scalars(sa.select(Thread).where(Thread.key == "article-1")).one()
+        gone = {"id": old.id, "site_id": old.site_id, "version": old.version,
+                "created_at": old.created_at}
+        db.session.execute(sa.delete(Comment).where(Comment.thread_id == gone["id"]))
+        db.session.execute(sa.delete(Thread).where(Thread.id == gone["id"]))
+        db.session.add(Thread(id=gone["id"], site_id=gone["site_id"], key="article-1",
+                              version=gone["version"] - 1,
+                              created_at=gone["created_at"] + timedelta(seconds=1)))
+        db.session.commit()
+    post_comment("After the rebuild", ip="192.0.2.30")
+    with app.app_context():
+        rebuilt = db.session.get(Thread, gone["id"])
+        assert rebuilt is not None and rebuilt.version == gone["version"]  # the same state
+    assert client.get(LISTING, headers={"If-None-Match": old_tag}).status_code == 200
+    listing, _ = read(client, app)
+    assert bodies(listing) == ["<p>After the rebuild</p>"]
+    assert client.get(LISTING).headers["ETag"] != old_tag
 
 
 def test_two_app_processes_share_the_truth(app, extra_app, client, site, post_comment):
