@@ -3,8 +3,12 @@ by a later count at most once per interval, and the limits themselves unchanged.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+from collections.abc import Iterator
+
+import pytest
 
 from discuss.extensions import limiter
 from discuss.rate_limit_storage import LazilySweptMemoryStorage
@@ -86,3 +90,59 @@ def test_a_new_app_starts_with_its_storage_alive(make_app, make_site, post_comme
     first = [post_comment(f"Comment number {n}.", ip="192.0.2.9").status_code for n in range(2)]
     time.sleep(1.1)
     assert first + [post_comment("One more.", ip="192.0.2.9").status_code] == [201, 201, 429]
+
+
+def test_posting_addresses_leave_no_lock_behind(app, make_site, post_comment):
+    """An address's counts live for the hour: each one must cost its counts and no more."""
+    make_site(spam_checks=[{"name": "flood", "options": {}}])
+
+    answers = [post_comment(f"Comment number {n} on the article.", ip=f"192.0.2.{n}")
+               for n in range(1, 6)]
+
+    assert [a.status_code for a in answers] == [201] * 5
+    storage = limiter.storage
+    assert len(storage.storage) >= 5 and len(storage.expirations) == len(storage.storage)
+    assert len(storage.locks) == 0
+
+
+@pytest.fixture
+def switching_often() -> Iterator[None]:
+    """Threads switch mid-count as often as the interpreter lets them."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def test_counts_from_many_threads_add_up(switching_often):
+    storage = LazilySweptMemoryStorage()
+    storage.sweep_every = 0.0  # a sweep with every count, racing the counts
+    start = threading.Barrier(8)
+
+    def count(reader: int) -> None:
+        start.wait()
+        for _ in range(2000):
+            storage.incr("shared", expiry=60)
+            storage.incr(f"reader-{reader}", expiry=60)
+            storage.incr(f"gone-{reader}", expiry=0.0001)
+
+    threads = [threading.Thread(target=count, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert storage.get("shared") == 16000
+    assert [storage.get(f"reader-{n}") for n in range(8)] == [2000] * 8
+
+
+def test_a_window_starts_over_once_expired_and_never_goes_below_zero():
+    storage = LazilySweptMemoryStorage()
+    assert storage.incr("reader-a", expiry=0.05) == 1
+    assert storage.incr("reader-a", expiry=0.05) == 2
+    assert storage.decr("reader-a", amount=5) == 0
+    assert storage.incr("reader-a", expiry=0.05) == 1
+    time.sleep(0.1)
+    assert storage.get("reader-a") == 0
+    assert storage.incr("reader-a", expiry=60) == 1
+    assert storage.get_expiry("reader-a") > time.time() + 50
