@@ -14,6 +14,8 @@ The counts of a fixed window are kept under one lock for all keys. The base clas
 lock per key, made on its first count and kept as long as the key: with the hour's count
 of every address that posted, that was about a third of what each address cost a worker's
 memory, for a critical section of a few dictionary operations that never waits on I/O.
+The sweep holds the lock too (about 7 ms once a second at 90,000 keys), so that no count
+starts a new window just as the sweep frees the old one.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class LazilySweptMemoryStorage(MemoryStorage):
             try:
                 getattr(self, _SWEEP)()
             except KeyError:
-                pass  # a key freed by a get meanwhile: the next sweep goes on
+                pass  # a key cleared meanwhile (a limit reset): the next sweep goes on
 
 
 def sweep_fallback_lazily(limiter: Limiter) -> None:

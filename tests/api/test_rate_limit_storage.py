@@ -116,7 +116,7 @@ def switching_often() -> Iterator[None]:
 
 def test_counts_from_many_threads_add_up(switching_often):
     storage = LazilySweptMemoryStorage()
-    storage.sweep_every = 0.0  # a sweep with every count, racing the counts
+    storage.sweep_every = 3600  # the first count sweeps; the rest only count
     start = threading.Barrier(8)
 
     def count(reader: int) -> None:
@@ -124,7 +124,6 @@ def test_counts_from_many_threads_add_up(switching_often):
         for _ in range(2000):
             storage.incr("shared", expiry=60)
             storage.incr(f"reader-{reader}", expiry=60)
-            storage.incr(f"gone-{reader}", expiry=0.0001)
 
     threads = [threading.Thread(target=count, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -136,13 +135,49 @@ def test_counts_from_many_threads_add_up(switching_often):
     assert [storage.get(f"reader-{n}") for n in range(8)] == [2000] * 8
 
 
-def test_a_window_starts_over_once_expired_and_never_goes_below_zero():
+class _CountedMidSweep(dict):
+    """Expirations in which another request counts a key again just as the sweep has found
+    its window over, before the sweep frees it."""
+
+    def __init__(self, storage: LazilySweptMemoryStorage, key: str) -> None:
+        super().__init__(storage.expirations)
+        self.storage, self.key, self.counter = storage, key, None
+
+    def __getitem__(self, key: str) -> float:
+        found = super().__getitem__(key)
+        if key == self.key and self.counter is None:
+            self.counter = threading.Thread(target=self.storage.incr, args=(key, 60))
+            self.counter.start()
+            self.counter.join(timeout=0.2)  # done at once, unless the sweep holds it back
+        return found
+
+
+def test_a_sweep_never_frees_a_window_a_count_has_just_started():
     storage = LazilySweptMemoryStorage()
-    assert storage.incr("reader-a", expiry=0.05) == 1
-    assert storage.incr("reader-a", expiry=0.05) == 2
-    assert storage.decr("reader-a", amount=5) == 0
-    assert storage.incr("reader-a", expiry=0.05) == 1
-    time.sleep(0.1)
-    assert storage.get("reader-a") == 0
-    assert storage.incr("reader-a", expiry=60) == 1
+    storage.sweep_every = 3600
+    storage.incr("reader-a", expiry=0.001)
+    time.sleep(0.01)  # reader-a's window is over, and not yet freed
+    expirations = storage.expirations = _CountedMidSweep(storage, "reader-a")
+    storage._next_sweep = 0.0  # the next count sweeps
+
+    storage.incr("reader-b", expiry=60)
+    assert expirations.counter is not None
+    expirations.counter.join()
+
+    assert storage.get("reader-a") == 1  # the new window's first count
     assert storage.get_expiry("reader-a") > time.time() + 50
+
+
+def test_a_window_is_set_by_its_first_count_and_starts_over_once_expired():
+    storage = LazilySweptMemoryStorage()
+    assert storage.incr("reader-a", expiry=60) == 1
+    window_ends = storage.get_expiry("reader-a")
+    assert storage.incr("reader-a", expiry=60) == 2
+    assert storage.get_expiry("reader-a") == window_ends  # later counts do not move it
+    assert storage.decr("reader-a", amount=5) == 0  # never below zero
+
+    storage.incr("reader-b", expiry=0.01)
+    time.sleep(0.05)
+    assert storage.get("reader-b") == 0
+    assert storage.incr("reader-b", expiry=60) == 1
+    assert storage.get_expiry("reader-b") > time.time() + 50
