@@ -10,9 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]  # where wsgi.py is
 LOADED_ONLY_WHEN_USED = ("alembic", "flask_migrate", "mako", "redis", "httpx", "akismet",
-                         "psycopg")  # the worker below runs on SQLite
+                         "psycopg",  # the worker below runs on SQLite
+                         "regex",  # a blocklist's patterns: no site has one yet
+                         "defusedxml")  # the importers' XML parser: `discuss import` only
 
 PROBE = """
 import json, sys
@@ -50,6 +54,16 @@ def test_a_serving_worker_leaves_unused_libraries_unloaded(tmp_path):
     loaded = _loaded_by_a_worker(tmp_path)
     assert "discuss" in loaded and "flask" in loaded
     assert loaded.isdisjoint(LOADED_ONLY_WHEN_USED), loaded & set(LOADED_ONLY_WHEN_USED)
+
+
+def test_a_postgresql_worker_leaves_sqlites_driver_unloaded(tmp_path, backend, request):
+    """SQLite's driver came with the Isso importer, which only `discuss import` runs."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL worker's footprint")
+    database_url = request.getfixturevalue("database_url")
+    loaded = _loaded_by_a_worker(tmp_path, DISCUSS_DATABASE_URL=database_url)
+    assert "psycopg" in loaded
+    assert "sqlite3" not in loaded
 
 
 def test_redis_client_loads_when_redis_is_configured(tmp_path, redis_url):

@@ -7,11 +7,12 @@ writer (``writer.py``); ``import_file`` runs one file as one transaction: all or
 from __future__ import annotations
 
 import enum
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 from discuss.errors import NotFound
 from discuss.extensions import db
-from discuss.services.imports import discuss, disqus, isso, wordpress
 from discuss.services.imports.common import ImportFailed, Progress, ThreadKey, no_progress
 from discuss.services.imports.writer import ImportReport, ImportWriter, Matching
 from discuss.services.sites import find_site
@@ -28,7 +29,10 @@ class Source(enum.StrEnum):
     DISCUSS = "discuss"
 
 
-_READERS = {Source.DISQUS: disqus.read, Source.WORDPRESS: wordpress.read, Source.ISSO: isso.read}
+def _reader(source: Source) -> ModuleType:
+    """The module that reads ``source`` (named as its value), loaded by the import that
+    needs it rather than by every worker (Isso's reader brings SQLite's driver)."""
+    return importlib.import_module(f"{__name__}.{source.value}")
 
 
 def import_file(source: Source, path: Path, site_slug: str, *,
@@ -39,14 +43,14 @@ def import_file(source: Source, path: Path, site_slug: str, *,
     progress = progress or no_progress
     try:
         if source is Source.DISCUSS:
-            discuss.read(path, site_slug, report, progress)
+            _reader(source).read(path, site_slug, report, progress)
         else:
             site = find_site(site_slug)
             if site is None:
                 raise NotFound(f"No site named {site_slug!r}; create it first with "
                                f"'discuss sites create {site_slug}'.")
             writer = ImportWriter(site, source.value, report, Matching.ORIGIN)
-            _READERS[source](path, writer, thread_key, progress)
+            _reader(source).read(path, writer, thread_key, progress)
             writer.finish()
         if dry_run:
             db.session.rollback()

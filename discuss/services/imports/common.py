@@ -12,9 +12,6 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from discuss.errors import Invalid
 
 Progress = Callable[[int, int], None]
@@ -155,6 +152,9 @@ def iter_records(path: Path, *, root: str, depth: int, names: frozenset[str], wh
     The parser refuses entity declarations and external references (defusedxml), so a
     hostile export cannot expand itself or reach the network; memory stays at one record.
     """
+    import defusedxml.ElementTree as SafeET  # loaded by the first file, not by every worker
+    from defusedxml import DefusedXmlException
+
     total = max(path.stat().st_size, 1)
     with path.open("rb") as handle:
         reader = CountingReader(handle)

@@ -20,13 +20,15 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import regex
 from marshmallow import Schema, ValidationError, validates
 
 from discuss.spam.base import CheckContext, Submission, Verdict, ham, spam, unsure
 from discuss.spam.options import Words
+
+if TYPE_CHECKING:
+    import regex
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 PATTERN_SECONDS = 0.2
@@ -75,6 +77,10 @@ def parse_rule(entry: str) -> Rule:
     """Turn one list entry into a rule; ValueError explains a bad one."""
     entry = entry.strip()
     if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
+        # Loaded by the first pattern rather than by every worker: most sites have none,
+        # and the module holds about a megabyte of a worker's memory.
+        import regex
+
         try:
             return Rule(entry, pattern=regex.compile(entry[1:-1], regex.IGNORECASE))
         except regex.error as exc:
