@@ -54,7 +54,7 @@ class LazilySweptMemoryStorage(MemoryStorage):
         """Count ``amount`` under ``key``; its window starts with its first count."""
         self._MemoryStorage__schedule_expiry()
         with self._counting:
-            count = self._current(key) + amount
+            count = super().get(key) + amount
             self.storage[key] = count
             if count == amount:
                 self.expirations[key] = time.time() + expiry
@@ -63,21 +63,15 @@ class LazilySweptMemoryStorage(MemoryStorage):
     def decr(self, key: str, amount: int = 1) -> int:
         """Take back ``amount`` from ``key`` (never below zero)."""
         with self._counting:
-            count = max(self._current(key) - amount, 0)
+            count = max(super().get(key) - amount, 0)
             self.storage[key] = count
         return count
 
     def get(self, key: str) -> int:
-        """The key's count in its current window (0 once the window is over)."""
+        """The key's count in its current window (0 once the window is over): the base
+        class's reading, which frees an expired key, under the lock."""
         with self._counting:
-            return self._current(key)
-
-    def _current(self, key: str) -> int:
-        """The key's count, after freeing it if its window is over (under ``_counting``)."""
-        if self.expirations.get(key, 0) <= time.time():
-            self.storage.pop(key, None)
-            self.expirations.pop(key, None)
-        return self.storage.get(key, 0)
+            return super().get(key)
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # the base class calls this on a count
         now = time.monotonic()
