@@ -5,6 +5,10 @@ itself can answer on this machine with the benchmark's settings, which no app it
 can be expected to pass beyond the noise. Beside the ceiling it shows how much of a
 request's cost is the server's own (``bench/NOTES.md`` uses it where a goal asks discuss
 to run near or above the ceiling).
+
+``with_discuss_headers`` answers the counts with the headers discuss sent with them
+(security, CORS, ``Vary``, request id) and does nothing else: gunicorn checks and writes
+every header of an answer, so this is the fastest any app sending those headers can be.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from bench.captured import BODIES, ETAG
+from bench.captured import BODIES, COUNTS_HEADERS, ETAG
 
 JSON = ("Content-Type", "application/json")
 
@@ -40,3 +44,12 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         headers = [*headers, ("Content-Length", str(len(body)))]
     start_response(status, headers)
     return [body]
+
+
+def with_discuss_headers(environ: dict[str, Any], start_response: Callable[..., Any]
+                         ) -> Iterable[bytes]:
+    """The counts with discuss's own headers; any other request as ``app`` answers it."""
+    if environ.get("PATH_INFO") != "/api/v1/counts":
+        return app(environ, start_response)
+    start_response("200 OK", COUNTS_HEADERS)
+    return [BODIES["counts"]]

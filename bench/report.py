@@ -21,6 +21,7 @@ GOALS = [
 ]
 
 SERVER_ALONE = "server-alone"  # gunicorn and a bare WSGI function (bench/bare_wsgi.py)
+SERVER_WITH_HEADERS = "server-headers"  # the same, sending discuss's headers with the counts
 
 # Scenarios without a ceiling run of their own: compared with the ceiling of the same request.
 CEILING_SCENARIO = {"read200_cold": "read200", "counts20_fresh": "counts20"}
@@ -109,6 +110,46 @@ def _cpu_under_load(results: dict[str, Any], scenarios: list[Any]) -> list[str]:
             "|---|---|---:|---:|---:|---:|", *rows]
 
 
+def counts_budget(data: dict[str, Any], factor: float = 10) -> int | None:
+    """Instructions a counts answer may take to reach ``factor`` × Isso's rate, at the speed
+    the server alone ran its own instructions in the same run (medians of the rounds)."""
+    counted = data.get("instructions") or {}
+    runs = data["results"].get("counts20", {})
+    alone = _median([r["rps"] for r in runs.get(SERVER_ALONE, [])])
+    isso = _median([r["rps"] for r in runs.get("isso", [])])
+    if SERVER_ALONE not in counted or not alone or not isso:
+        return None
+    return round(counted[SERVER_ALONE] * alone / (factor * isso))
+
+
+def _instructions(data: dict[str, Any]) -> list[str]:
+    """The table of instructions per counts answer, and what the counts goal leaves."""
+    counted = data.get("instructions") or {}
+    if not counted:
+        return []
+    base = counted.get(SERVER_ALONE)
+    rows = [f"| {name} | {value:,} | " + (f"{value / base:.3f}×" if base else "") + " |"
+            for name, value in counted.items()]
+    out = ["", "## Instructions per counts answer", "",
+           "Counted by callgrind (`bench/instructions.py`): each target started once more "
+           "with its own command and the benchmark's settings under "
+           "`valgrind --tool=callgrind`, sent the counts request (as wrk sends it) over one "
+           "keep-alive connection, and the instructions its workers ran divided by the "
+           "answers (after a warm-up). Unlike the rates these do not move with the "
+           "machine's other load. *server-headers* is the server alone sending the headers "
+           "discuss sent with its counts answer and doing nothing else. A microsecond holds "
+           "more of Isso's instructions (its answer is mostly SQLite's C loops) than of "
+           "Python's, so Isso's figure compares with the others' only in kind.", "",
+           "| target | instructions per answer | × server alone |", "|---|---:|---:|", *rows]
+    budget = counts_budget(data)
+    if budget:
+        out += ["", f"At the speed the server alone ran its instructions in this run, ten "
+                f"times Isso's counts rate leaves **{budget:,} instructions** per answer "
+                "(server alone's instructions × its rate ÷ (10 × Isso's rate), medians of "
+                "the rounds)."]
+    return out
+
+
 def _met(value: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "n/a"}[value]
 
@@ -176,21 +217,27 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
             if not runs:
                 continue
             vs_isso = vs_ceiling = vs_server = ""
+            in_scenario = results.get(scenario.name, {})
             if target.startswith("discuss"):
                 vs_isso = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
                                            "isso"))
                 ceiling_scenario = CEILING_SCENARIO.get(scenario.name, scenario.name)
                 vs_ceiling = _fmt_ratio(ratio(results, scenario.name, target, ceiling_scenario,
                                               "ceiling"))
-                if SERVER_ALONE in results.get(scenario.name, {}):  # same rounds only
-                    vs_server = _fmt_ratio(ratio(results, scenario.name, target,
-                                                 scenario.name, SERVER_ALONE))
+            elif target == SERVER_WITH_HEADERS and "isso" in in_scenario:
+                vs_isso = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
+                                           "isso"))
+            if (target.startswith("discuss") or target == SERVER_WITH_HEADERS) and (
+                    SERVER_ALONE in in_scenario):  # same rounds only
+                vs_server = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
+                                             SERVER_ALONE))
             out.append(
                 f"| {scenario.title} | {target} | {_median([r['rps'] for r in runs]):,.1f} | "
                 f"{_median([r['p50_ms'] for r in runs]):.2f} | "
                 f"{_median([r['p99_ms'] for r in runs]):.2f} | "
                 f"{sum(r['errors'] for r in runs)} | {vs_isso} | {vs_ceiling} | {vs_server} |")
     out += _cpu_under_load(results, scenarios)
+    out += _instructions(data)
     costs = data.get("cpu_us")
     if costs:
         labels = {"bare_flask": "bare Flask answering the same bytes",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import cost, dataset, isso, profile, report, scale
+from bench import cost, dataset, instructions, isso, profile, report, scale
 from bench.targets import (
     WORK,
     Server,
@@ -33,11 +33,13 @@ from bench.targets import (
     discuss_server,
     postgres_cpu_seconds,
     server_alone,
+    server_with_headers,
 )
-from bench.wrk import Load, Result, run, wrk_version
+from bench.wrk import PAGE_ORIGIN, Load, Result, run, wrk_version
 
 PG_ADMIN = "postgresql://127.0.0.1:5432/test"
 PG_BENCH_DB = "discuss_bench"
+GUNICORNS_OWN_HEADERS = {"Server", "Date", "Connection"}  # it adds them to every answer
 COUNT_QUERY = "/api/v1/counts?site=bench" + "".join(f"&thread={k}" for k in dataset.COUNT_KEYS)
 
 
@@ -64,7 +66,8 @@ SCENARIOS = [
     Scenario("not_modified", "conditional read answered 304",
              ["discuss-sqlite", "discuss-pg", "ceiling", "server-alone"]),
     Scenario("counts20", "counts for 20 threads",
-             ["discuss-sqlite", "discuss-pg", "isso", "ceiling", "server-alone"]),
+             ["discuss-sqlite", "discuss-pg", "isso", "ceiling", "server-alone",
+              "server-headers"]),
     Scenario("counts20_fresh", "counts for 20 threads, every answer current (no window)",
              ["discuss-sqlite-cold", "discuss-pg-cold", "isso"]),
     Scenario("post", "post a comment (default spam checks)",
@@ -104,7 +107,8 @@ class Bench:
                 name = f"discuss-{backend}" + ("-cold" if cold else "")
                 self.servers[name] = discuss_server(name, url, cache=not cold).start()
         self.capture()
-        for reference in (ceiling_server, server_alone):  # serving the bytes just captured
+        # serving the bytes just captured
+        for reference in (ceiling_server, server_alone, server_with_headers):
             server = reference(WORK / "ceiling-bodies.json").start()
             self.servers[server.name] = server
             self.etags[server.name] = self.etags["discuss-sqlite"]
@@ -116,8 +120,10 @@ class Bench:
             print(f"  seeded isso through its API: {posted} comments in "
                   f"{time.monotonic() - started:.0f} s", flush=True)
 
-    def _get(self, server: Server, path: str) -> tuple[bytes, dict[str, str]]:
-        with urllib.request.urlopen(server.url + path, timeout=30) as response:
+    def _get(self, server: Server, path: str, headers: dict[str, str] | None = None
+             ) -> tuple[bytes, dict[str, str]]:
+        request = urllib.request.Request(server.url + path, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.read(), dict(response.headers)
 
     def capture(self) -> None:
@@ -130,7 +136,8 @@ class Bench:
             bodies[key], headers = self._get(source, listing(key))
         for name, server in self.servers.items():
             self.etags[name] = self._get(server, listing(dataset.READ_200))[1]["ETag"]
-        bodies["counts"], _ = self._get(source, COUNT_QUERY)
+        bodies["counts"], counts_headers = self._get(source, COUNT_QUERY,
+                                                     {"Origin": PAGE_ORIGIN})
         time.sleep(3.5)  # a form sent sooner is held by the timing check; capture a published one
         request = urllib.request.Request(
             source.url + "/api/v1/comments", method="POST",
@@ -143,6 +150,8 @@ class Bench:
         (WORK / "ceiling-bodies.json").write_text(json.dumps({
             "etag": self.etags["discuss-sqlite"],
             "bodies": {k: base64.b64encode(v).decode() for k, v in bodies.items()},
+            "counts_headers": [[name, value] for name, value in counts_headers.items()
+                               if name not in GUNICORNS_OWN_HEADERS],
         }))
         self.sizes = {k: len(v) for k, v in bodies.items()}
 
@@ -265,11 +274,14 @@ def main() -> None:
                         help="measure only these scenarios (default: all)")
     parser.add_argument("--no-isso", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--no-instructions", action="store_true",
+                        help="skip counting instructions per counts answer under callgrind")
     parser.add_argument("--quick", action="store_true", help="1 run of 3 s, small scale test")
     parser.add_argument("--output", default=str(Path(__file__).parent / "README.md"))
     args = parser.parse_args()
     if args.quick:
         args.duration, args.warmup, args.runs, args.scale = 3.0, 1.0, 1, 20_000
+        args.no_instructions = True
     WORK.mkdir(parents=True, exist_ok=True)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the runs, not after
 
@@ -287,13 +299,16 @@ def main() -> None:
     finally:
         bench.stop()
     facts["load_after"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    counts_measured = any(s.name == "counts20" for s in bench.scenarios())
+    counted = (instructions.measure(bench.servers, COUNT_QUERY)
+               if counts_measured and not args.no_instructions else {})
     costs = {}
     for backend, url in bench.database_urls.items():
         costs[backend] = {**cost.measure(url), **cost.measure(url, cache=False)}
         print(f"  CPU per request, {backend}: {costs[backend]}", flush=True)
     data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
             "cpu_us": costs,
-            "sizes": bench.sizes, "profiles": profiles, "scale": None}
+            "sizes": bench.sizes, "profiles": profiles, "instructions": counted, "scale": None}
     saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
     data["scale"] = scale.compare(args.scale, args) if args.scale else None
     saved.write_text(json.dumps(data, indent=1))

@@ -54,11 +54,12 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> Server:
         """Start pinned to the server cores and wait until it answers."""
-        log = open(WORK / f"{self.name}.log", "ab")  # noqa: SIM115  (closed with the process)
+        WORK.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env}
-        self.process = subprocess.Popen(["taskset", "-c", SERVER_CPUS, *self.command()],
-                                        cwd=self.cwd, env=env, stdout=log, stderr=log,
-                                        start_new_session=True)
+        with open(WORK / f"{self.name}.log", "ab") as log:  # the server writes its own copy
+            self.process = subprocess.Popen(["taskset", "-c", SERVER_CPUS, *self.command()],
+                                            cwd=self.cwd, env=env, stdout=log, stderr=log,
+                                            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -197,3 +198,9 @@ def ceiling_server(bodies_file: Path) -> Server:
 def server_alone(bodies_file: Path) -> Server:
     """gunicorn with a bare WSGI function serving the same bytes (``bench/bare_wsgi.py``)."""
     return _serving_captured("server-alone", "bench.bare_wsgi:app", bodies_file)
+
+
+def server_with_headers(bodies_file: Path) -> Server:
+    """The server alone sending discuss's headers with the counts, as discuss sent them."""
+    return _serving_captured("server-headers", "bench.bare_wsgi:with_discuss_headers",
+                             bodies_file)

@@ -92,3 +92,45 @@ def test_a_child_that_has_exited_still_counts_for_its_parent():
     grown_alone = sum(_cpu_times(me)) - alone_before
     grown_with_children = sum(_cpu_times(me, reaped=me)) - with_children_before
     assert grown_with_children - grown_alone >= 0.25  # the child's 0.3 s, in clock ticks
+
+
+def test_the_server_sending_discusss_headers_is_compared_with_isso_and_the_server_alone():
+    results = {"counts20": {
+        "discuss-sqlite": [_run(7000), _run(7200), _run(6900)],
+        "isso": [_run(800), _run(900), _run(700)],
+        "server-alone": [_run(9000), _run(9000), _run(9000)],
+        "server-headers": [_run(8100), _run(8100), _run(7200)],
+    }}
+
+    text = report.render(_data(results), SCENARIOS)
+
+    # per round: 8100/800, 8100/900, 7200/700 -> median 10.1; 0.9, 0.9, 0.8 -> 0.9
+    assert ("| counts for 20 threads | server-headers | 8,100.0 | 1.00 | 2.00 | 0 | 10.1× |  "
+            "| 0.9× |") in text
+
+
+def test_instructions_per_answer_and_the_counts_goals_budget():
+    results = {"counts20": {"isso": [_run(900), _run(1000), _run(950)],
+                            "server-alone": [_run(9000), _run(9500), _run(10000)]}}
+    data = {**_data(results), "instructions": {"server-alone": 600_000,
+                                               "server-headers": 660_000,
+                                               "discuss-sqlite": 750_000,
+                                               "isso": 9_000_000}}
+
+    text = report.render(data, SCENARIOS)
+
+    assert "## Instructions per counts answer" in text
+    assert "| server-headers | 660,000 | 1.100× |" in text
+    assert "| discuss-sqlite | 750,000 | 1.250× |" in text
+    # 600,000 instructions at the server alone's 9,500 a second; ten times Isso is 9,500 too
+    assert report.counts_budget(data) == 600_000
+    assert "leaves **600,000 instructions** per answer" in text
+
+
+def test_no_instructions_table_without_the_count():
+    results = {"counts20": {"server-alone": [_run(9000)]}}
+
+    text = report.render(_data(results), SCENARIOS)
+
+    assert "## Instructions per counts answer" not in text
+    assert report.counts_budget(_data(results)) is None

@@ -17,7 +17,14 @@ import pytest
 from gunicorn.app.wsgiapp import WSGIApplication
 from werkzeug.test import Client
 
-from bench.targets import ROOT, Server, ceiling_server, discuss_server, server_alone
+from bench.targets import (
+    ROOT,
+    Server,
+    ceiling_server,
+    discuss_server,
+    server_alone,
+    server_with_headers,
+)
 
 
 def _gunicorn_settings(server: Server, monkeypatch: pytest.MonkeyPatch):
@@ -32,7 +39,8 @@ def _gunicorn_settings(server: Server, monkeypatch: pytest.MonkeyPatch):
     lambda: discuss_server("discuss-sqlite", "sqlite:///unused.db"),
     lambda: ceiling_server(Path("unused.json")),
     lambda: server_alone(Path("unused.json")),
-], ids=["discuss", "ceiling", "server-alone"])
+    lambda: server_with_headers(Path("unused.json")),
+], ids=["discuss", "ceiling", "server-alone", "server-headers"])
 def test_targets_run_with_the_benchmark_settings_only(make, monkeypatch):
     server = make()
     assert (Path(server.cwd) / "gunicorn.conf.py").exists() and server.cwd == ROOT
@@ -70,3 +78,30 @@ def test_the_server_alone_answers_as_the_ceiling_does(tmp_path, monkeypatch):
         answered = alone.open(url, method=method, headers=headers)
         assert (answered.status_code, answered.data) == (expected.status_code, expected.data)
         assert sorted(answered.headers.items()) == sorted(expected.headers.items())
+
+
+def test_the_server_with_discusss_headers_sends_them_with_the_counts(tmp_path, monkeypatch):
+    """The reference that shows what discuss's headers alone cost gunicorn sends exactly the
+    headers captured from discuss's counts answer, with its bytes; anything else as the
+    server alone."""
+    counts = b'{"counts": {"/a": 3}}'
+    sent = [["Content-Type", "application/json"], ["Content-Length", str(len(counts))],
+            ["X-Content-Type-Options", "nosniff"], ["Vary", "Origin, Cookie"],
+            ["Access-Control-Allow-Origin", "http://127.0.0.1"], ["X-Request-ID", "ab" * 16]]
+    captured = tmp_path / "bodies.json"
+    captured.write_text(json.dumps({"etag": '"v1"', "counts_headers": sent, "bodies": {
+        "counts": base64.b64encode(counts).decode(),
+        "post": base64.b64encode(b'{"comment": {}}').decode()}}))
+    monkeypatch.setenv("BENCH_CEILING_BODIES", str(captured))
+    importlib.reload(importlib.import_module("bench.captured"))
+    bare = importlib.reload(importlib.import_module("bench.bare_wsgi"))
+    with_headers, alone = Client(bare.with_discuss_headers), Client(bare.app)
+
+    answer = with_headers.get("/api/v1/counts?site=bench&thread=/a")
+    posted = with_headers.post("/api/v1/comments")
+
+    assert (answer.status_code, answer.data) == (200, counts)
+    assert [list(header) for header in answer.headers.items()] == sent
+    expected = alone.post("/api/v1/comments")
+    assert (posted.status_code, posted.data) == (expected.status_code, expected.data)
+    assert sorted(posted.headers.items()) == sorted(expected.headers.items())
