@@ -8,9 +8,11 @@ benchmark's settings under ``valgrind --tool=callgrind``, sent the scenario's re
 one keep-alive connection, and the instructions its workers ran while answering are divided
 by the answers.
 
-A microsecond holds more instructions in some programs than in others (Isso's answer is
-mostly SQLite's C loops), so these figures compare where the instructions of one server's
-answer go, and the rates stay what the goals are judged by.
+Callgrind counts user space only, and the time an instruction takes differs between
+programs and machines (Isso's answer is mostly SQLite's C loops; on one machine the server
+alone with discuss's headers ran a tenth more instructions than without them in the same
+CPU time). The figures say where an answer's instructions go; the rates stay what the goals
+are judged by.
 """
 
 from __future__ import annotations

@@ -110,20 +110,8 @@ def _cpu_under_load(results: dict[str, Any], scenarios: list[Any]) -> list[str]:
             "|---|---|---:|---:|---:|---:|", *rows]
 
 
-def counts_budget(data: dict[str, Any], factor: float = 10) -> int | None:
-    """Instructions a counts answer may take to reach ``factor`` × Isso's rate, at the speed
-    the server alone ran its own instructions in the same run (medians of the rounds)."""
-    counted = data.get("instructions") or {}
-    runs = data["results"].get("counts20", {})
-    alone = _median([r["rps"] for r in runs.get(SERVER_ALONE, [])])
-    isso = _median([r["rps"] for r in runs.get("isso", [])])
-    if SERVER_ALONE not in counted or not alone or not isso:
-        return None
-    return round(counted[SERVER_ALONE] * alone / (factor * isso))
-
-
 def _instructions(data: dict[str, Any]) -> list[str]:
-    """The table of instructions per counts answer, and what the counts goal leaves."""
+    """The table of instructions per counts answer."""
     counted = data.get("instructions") or {}
     if not counted:
         return []
@@ -137,16 +125,12 @@ def _instructions(data: dict[str, Any]) -> list[str]:
            "keep-alive connection, and the instructions its workers ran divided by the "
            "answers (after a warm-up). Unlike the rates these do not move with the "
            "machine's other load. *server-headers* is the server alone sending the headers "
-           "discuss sent with its counts answer and doing nothing else. A microsecond holds "
-           "more of Isso's instructions (its answer is mostly SQLite's C loops) than of "
-           "Python's, so Isso's figure compares with the others' only in kind.", "",
+           "discuss sent with its counts answer and doing nothing else. They are the "
+           "instructions of user space only (not the kernel's, the system µs above), and "
+           "the time an instruction takes differs between programs and machines (Isso's "
+           "answer is mostly SQLite's C loops): they say where an answer's instructions "
+           "go, the rates what they cost.", "",
            "| target | instructions per answer | × server alone |", "|---|---:|---:|", *rows]
-    budget = counts_budget(data)
-    if budget:
-        out += ["", f"At the speed the server alone ran its instructions in this run, ten "
-                f"times Isso's counts rate leaves **{budget:,} instructions** per answer "
-                "(server alone's instructions × its rate ÷ (10 × Isso's rate), medians of "
-                "the rounds)."]
     return out
 
 
