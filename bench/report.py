@@ -179,7 +179,10 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
            "with the bytes discuss gave for it, captured before the runs. Where discuss "
            "answers near or above it (the 304, the counts), *server alone* is gunicorn "
            "with a bare WSGI function serving the same bytes (`bench/bare_wsgi.py`): no "
-           "framework at all, a rate no app served by gunicorn can be expected to pass.",
+           "framework at all, a rate no app served by gunicorn can be expected to pass; in "
+           "the counts, *server-headers* is the same function sending the headers discuss "
+           "sent with its counts answer (security, CORS, `Vary`, request id), which "
+           "gunicorn checks and writes one by one.",
            "- *Cold* reads run against the same database with the listing cache switched off "
            "(`DISCUSS_LISTING_CACHE_BYTES=0`): every request then does what the first read "
            "after a change does. The same servers answer the *counts, every answer current* "
