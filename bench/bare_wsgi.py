@@ -51,5 +51,7 @@ def with_discuss_headers(environ: dict[str, Any], start_response: Callable[..., 
     """The counts with discuss's own headers; any other request as ``app`` answers it."""
     if environ.get("PATH_INFO") != "/api/v1/counts":
         return app(environ, start_response)
+    if not COUNTS_HEADERS:  # a file captured before the headers were: no figure at all
+        raise RuntimeError("the captured answers hold no counts headers")
     start_response("200 OK", COUNTS_HEADERS)
     return [BODIES["counts"]]

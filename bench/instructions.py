@@ -9,23 +9,20 @@ one keep-alive connection, and the instructions its workers ran while answering 
 by the answers.
 
 Callgrind counts user space only, and the time an instruction takes differs between
-programs and machines (Isso's answer is mostly SQLite's C loops; on one machine the server
-alone with discuss's headers ran a tenth more instructions than without them in the same
-CPU time). The figures say where an answer's instructions go; the rates stay what the goals
-are judged by.
+programs, machines and runs (Isso's answer is mostly SQLite's C loops). The figures say
+where an answer's instructions go; the rates stay what the goals are judged by.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import http.client
-import json
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 
-from bench import dataset
+from bench import isso
 from bench.targets import WORK, Server, free_port
 from bench.wrk import PAGE_ORIGIN
 
@@ -53,22 +50,30 @@ def counts_request(kind: str, count_query: str) -> Ask:
     page = {"Origin": PAGE_ORIGIN}
     if kind == "isso":
         return Ask("POST", "/count", {**page, "Content-Type": "application/json"},
-                   json.dumps(dataset.COUNT_KEYS).encode())
+                   isso.count_body().encode())
     return Ask("GET", count_query, page)
 
 
 def under_callgrind(server: Server) -> Server:
     """The same target on a port of its own, its gunicorn (workers too) under callgrind.
 
-    gunicorn's worker timeout is raised for it only: loading the app under callgrind takes
-    longer than the 30 s after which gunicorn would replace a silent worker."""
+    Three settings differ, for this count only, because everything runs tens of times
+    slower under callgrind: gunicorn's worker timeout and keep-alive (loading the app takes
+    longer than the 30 s after which gunicorn replaces a silent worker, and zeroing the
+    counters between warm-up and count can take longer than the 10 s a connection is kept),
+    and discuss's counts window, which under load is recomputed once in tens of thousands
+    of answers and here would be once in a hundred."""
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob(f"{server.name}.*"):
         old.unlink()
     valgrind = ["valgrind", "--tool=callgrind", "--trace-children=yes",
                 f"--callgrind-out-file={OUT / server.name}.%p"]
-    return dataclasses.replace(server, argv=[*valgrind, *server.argv, "--timeout", "600"],
-                               port=free_port(), process=None)
+    env = dict(server.env)
+    if server.kind == "discuss":
+        env["DISCUSS_COUNTS_CACHE_SECONDS"] = "3600"
+    return dataclasses.replace(
+        server, argv=[*valgrind, *server.argv, "--timeout", "600", "--keep-alive", "600"],
+        env=env, port=free_port(), process=None)
 
 
 def _send(connection: http.client.HTTPConnection, ask: Ask, times: int) -> None:
@@ -81,10 +86,13 @@ def _send(connection: http.client.HTTPConnection, ask: Ask, times: int) -> None:
 
 
 def _control(option: str, pids: list[int]) -> None:
-    """``callgrind_control`` waits until each worker has done it (zeroed or dumped)."""
+    """``callgrind_control`` waits until each worker has done it (zeroed or dumped); it
+    exits with 0 even when it finds no such process, so its words are checked too."""
     for pid in pids:
-        subprocess.run(["callgrind_control", option, str(pid)], capture_output=True,
-                       check=True, timeout=120)
+        done = subprocess.run(["callgrind_control", option, str(pid)], capture_output=True,
+                              text=True, check=True, timeout=120)
+        if "Error" in done.stdout + done.stderr:
+            raise RuntimeError(f"callgrind_control {option} {pid}: {done.stdout.strip()}")
 
 
 def _dumped(name: str, pid: int) -> int:
@@ -93,7 +101,7 @@ def _dumped(name: str, pid: int) -> int:
     if not dumps:
         raise RuntimeError(f"callgrind wrote no dump for {name}, worker {pid}")
     for line in dumps[-1].read_text(errors="replace").splitlines():
-        if line.startswith("summary:"):
+        if line.startswith("summary:"):  # what callgrind_annotate gives as the total
             return int(line.split()[1])
     raise RuntimeError(f"no summary in {dumps[-1]}")
 
@@ -105,6 +113,8 @@ def count(server: Server, ask: Ask, answers: int) -> int:
     try:
         _send(connection, ask, WARMUP)
         workers = server.workers()
+        if not workers:
+            raise RuntimeError(f"{server.name} has no workers to count")
         _control("-z", workers)
         _send(connection, ask, answers)
         time.sleep(1.0)  # the worker finishes its bookkeeping after the last answer
@@ -116,9 +126,6 @@ def count(server: Server, ask: Ask, answers: int) -> int:
 
 def measure(servers: dict[str, Server], count_query: str) -> dict[str, int]:
     """Instructions per counts answer for each target that ran, in ``TARGETS``' order."""
-    if not shutil.which("valgrind"):
-        raise RuntimeError("valgrind is not installed (apt-get install valgrind); "
-                           "or leave this count out with --no-instructions")
     figures: dict[str, int] = {}
     for name in TARGETS:
         if name not in servers:
@@ -128,14 +135,20 @@ def measure(servers: dict[str, Server], count_query: str) -> dict[str, int]:
             target.start(timeout=START_TIMEOUT)
             answers = ISSO_ANSWERS if target.kind == "isso" else ANSWERS
             figures[name] = count(target, counts_request(target.kind, count_query), answers)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            # one target's count lost, not the rates of the whole run
+            print(f"  instructions per counts answer, {name}: not counted ({error})",
+                  flush=True)
+            continue
         finally:
             target.stop()
         print(f"  instructions per counts answer, {name}: {figures[name]:,}", flush=True)
     return figures
 
 
-def relative(figures: dict[str, int], reference: str = "server-alone") -> dict[str, float]:
-    """Each target's instructions per answer as a multiple of the server alone's."""
-    base = figures.get(reference)
-    return {name: round(value / base, 3) for name, value in figures.items()} if base else {}
+def check_installed() -> None:
+    """Before any run, so a missing valgrind does not surface after half an hour of them."""
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise RuntimeError("valgrind is not installed (apt-get install valgrind); "
+                           "or leave this count out with --no-instructions")
 

@@ -21,6 +21,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
 
 import psycopg
@@ -122,10 +123,11 @@ class Bench:
                   f"{time.monotonic() - started:.0f} s", flush=True)
 
     def _get(self, server: Server, path: str, headers: dict[str, str] | None = None
-             ) -> tuple[bytes, dict[str, str]]:
+             ) -> tuple[bytes, Message]:
+        """The body and the headers (every one, repeated ones too) of one answer."""
         request = urllib.request.Request(server.url + path, headers=headers or {})
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read(), dict(response.headers)
+            return response.read(), response.headers
 
     def capture(self) -> None:
         """Form token, ETags, and the exact bodies the ceiling will serve."""
@@ -289,6 +291,8 @@ def main() -> None:
         args.no_instructions = True
     WORK.mkdir(parents=True, exist_ok=True)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)  # before the runs, not after
+    if not args.no_instructions:
+        instructions.check_installed()
 
     facts = machine()
     print(f"discuss benchmark on {facts['cpu']} ({facts['cpus']} CPUs)", flush=True)
@@ -299,7 +303,8 @@ def main() -> None:
         rss = {name: server.worker_rss_mb() for name, server in bench.servers.items()}
         saved = Path(args.output).with_name("results.json")  # beside its table
         saved.write_text(json.dumps({"machine": facts, "args": vars(args), "results": results,
-                                     "rss_mb": rss, "sizes": bench.sizes}, indent=1))
+                                     "rss_mb": rss, "sizes": bench.sizes,
+                                     "instructions": bench.instructions}, indent=1))
         profiles = {} if args.no_profile else profile.hot_paths(bench, args)
     finally:
         bench.stop()

@@ -240,7 +240,8 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 
 
 def require_service(name: str, available: bool) -> None:
-    """Missing PostgreSQL, Redis or Chromium fails under CI and skips (loudly) elsewhere."""
+    """Missing PostgreSQL, Redis, Chromium or valgrind fails under CI and skips (loudly)
+    elsewhere."""
     if available:
         return
     message = f"{name} is not available on this machine"
