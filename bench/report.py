@@ -206,20 +206,16 @@ def render(data: dict[str, Any], scenarios: list[Any]) -> str:
             if not runs:
                 continue
             vs_isso = vs_ceiling = vs_server = ""
-            in_scenario = results.get(scenario.name, {})
-            if target.startswith("discuss"):
+            if target.startswith("discuss") or target == SERVER_WITH_HEADERS:
                 vs_isso = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
                                            "isso"))
+                if SERVER_ALONE in results.get(scenario.name, {}):  # same rounds only
+                    vs_server = _fmt_ratio(ratio(results, scenario.name, target,
+                                                 scenario.name, SERVER_ALONE))
+            if target.startswith("discuss"):
                 ceiling_scenario = CEILING_SCENARIO.get(scenario.name, scenario.name)
                 vs_ceiling = _fmt_ratio(ratio(results, scenario.name, target, ceiling_scenario,
                                               "ceiling"))
-            elif target == SERVER_WITH_HEADERS and "isso" in in_scenario:
-                vs_isso = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
-                                           "isso"))
-            if (target.startswith("discuss") or target == SERVER_WITH_HEADERS) and (
-                    SERVER_ALONE in in_scenario):  # same rounds only
-                vs_server = _fmt_ratio(ratio(results, scenario.name, target, scenario.name,
-                                             SERVER_ALONE))
             out.append(
                 f"| {scenario.title} | {target} | {_median([r['rps'] for r in runs]):,.1f} | "
                 f"{_median([r['p50_ms'] for r in runs]):.2f} | "

@@ -44,6 +44,16 @@ GUNICORNS_OWN_HEADERS = {"Server", "Date", "Connection"}  # it adds them to ever
 COUNT_QUERY = "/api/v1/counts?site=bench" + "".join(f"&thread={k}" for k in dataset.COUNT_KEYS)
 
 
+def write_captured(path: Path, etag: str, bodies: dict[str, bytes],
+                   counts_headers: list[tuple[str, str]]) -> None:
+    """The file the reference targets serve from (``bench/captured.py`` reads it)."""
+    path.write_text(json.dumps({
+        "etag": etag,
+        "bodies": {key: base64.b64encode(body).decode() for key, body in bodies.items()},
+        "counts_headers": [[name, value] for name, value in counts_headers],
+    }))
+
+
 def listing(key: str) -> str:
     return f"/api/v1/comments?site={dataset.SITE}&thread={key}"
 
@@ -150,12 +160,9 @@ class Bench:
             headers={"Content-Type": "application/json", "X-Forwarded-For": "10.255.255.1"})
         with urllib.request.urlopen(request, timeout=30) as response:
             bodies["post"] = response.read()
-        (WORK / "ceiling-bodies.json").write_text(json.dumps({
-            "etag": self.etags["discuss-sqlite"],
-            "bodies": {k: base64.b64encode(v).decode() for k, v in bodies.items()},
-            "counts_headers": [[name, value] for name, value in counts_headers.items()
-                               if name not in GUNICORNS_OWN_HEADERS],
-        }))
+        write_captured(WORK / "ceiling-bodies.json", self.etags["discuss-sqlite"], bodies,
+                       [(name, value) for name, value in counts_headers.items()
+                        if name not in GUNICORNS_OWN_HEADERS])
         self.sizes = {k: len(v) for k, v in bodies.items()}
 
     def scenarios(self) -> list[Scenario]:

@@ -3,14 +3,12 @@ instructions they ran per answer, for figures that do not move with the machine'
 
 from __future__ import annotations
 
-import base64
-import json
 import shutil
 
 import pytest
 
 from bench import instructions
-from bench.run import COUNT_QUERY
+from bench.run import COUNT_QUERY, write_captured
 from bench.targets import server_alone, server_with_headers
 from tests.conftest import require_service
 
@@ -24,22 +22,17 @@ def callgrind(backend: str) -> None:
 
 def test_more_headers_count_as_more_instructions_per_answer(callgrind, tmp_path, monkeypatch):
     counts = b'{"counts": {}}'
-    headers = [["Content-Type", "application/json"], ["Content-Length", str(len(counts))],
-               *[[f"X-Extra-{n}", "x" * 40] for n in range(8)]]
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(counts))),
+               *[(f"X-Extra-{n}", "x" * 40) for n in range(8)]]
     captured = tmp_path / "bodies.json"
-    captured.write_text(json.dumps({"etag": '"v1"', "counts_headers": headers,
-                                    "bodies": {"counts": base64.b64encode(counts).decode()}}))
+    write_captured(captured, '"v1"', {"counts": counts}, headers)
     monkeypatch.setattr(instructions, "OUT", tmp_path / "callgrind")
     monkeypatch.setattr(instructions, "WARMUP", 20)
-    figures = {}
-    for server in (server_alone(captured), server_with_headers(captured)):
-        counted = instructions.under_callgrind(server)
-        try:
-            counted.start(timeout=instructions.START_TIMEOUT)
-            figures[server.name] = instructions.count(
-                counted, instructions.counts_request("ceiling", COUNT_QUERY), 100)
-        finally:
-            counted.stop()
+    monkeypatch.setattr(instructions, "ANSWERS", 100)
+    servers = {server.name: server
+               for server in (server_alone(captured), server_with_headers(captured))}
+
+    figures = instructions.measure(servers, COUNT_QUERY)
 
     # gunicorn checks and writes each header: eight more cost thousands of instructions each
     assert 50_000 < figures["server-alone"] < figures["server-headers"] - 8 * 2_000
