@@ -1,12 +1,12 @@
 """Instructions per answer, counted by callgrind in the workers of each target.
 
 Rates on a shared machine move by a tenth or more from one run to the next, as much as
-separates discuss's kept counts answer from what gunicorn serves with no app at all.
-Instructions do not move: callgrind counts the same number for the same requests whatever
-else the machine is doing. Each target is started once more, its own command and the
-benchmark's settings under ``valgrind --tool=callgrind``, sent the scenario's request over
-one keep-alive connection, and the instructions its workers ran while answering are divided
-by the answers.
+separates discuss's kept counts answer from what gunicorn serves with no app at all, or
+decides whether a round of posts meets its goal. Instructions do not move: callgrind
+counts the same number for the same requests whatever else the machine is doing. Each
+target is started once more, its own command and the benchmark's settings under
+``valgrind --tool=callgrind``, sent the scenario's requests over one keep-alive connection,
+and the instructions its workers ran while answering are divided by the answers.
 
 Callgrind counts user space only, and the time an instruction takes differs between
 programs, machines and runs (Isso's answer is mostly SQLite's C loops). The figures say
@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
+import json
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import isso
+from bench import dataset, isso
 from bench.targets import WORK, Server, free_port
 from bench.wrk import PAGE_ORIGIN
 
@@ -32,6 +34,13 @@ ANSWERS = 1000
 ISSO_ANSWERS = 200  # each of Isso's takes about ten times as many instructions
 # The counts: where discuss runs close to the server alone and the rates cannot tell.
 TARGETS = ["server-alone", "server-headers", "ceiling", "discuss-sqlite", "discuss-pg", "isso"]
+# The posts: where the goal's ratio to Isso moves with the machine from round to round.
+# Both keep their comments in SQLite in the worker's own process, so both counts hold the
+# database's work too (discuss on PostgreSQL would leave the server's out).
+POST_TARGETS = ["discuss-sqlite", "isso"]
+POST_WARMUP = 50  # a post is a thousand times slower under callgrind than a counts answer
+POST_ANSWERS = 400
+ISSO_POST_ANSWERS = 100
 START_TIMEOUT = 600.0  # a worker loads its app ten to fifty times slower under callgrind
 
 
@@ -43,15 +52,43 @@ class Ask:
     path: str
     headers: dict[str, str]
     body: bytes | None = None
+    status: int = 200  # what the scenario's answer must be for the count to hold
 
 
-def counts_request(kind: str, count_query: str) -> Ask:
+Asks = Callable[[int], Ask]  # the n-th request a target is sent
+
+
+def counts_request(kind: str, count_query: str) -> Asks:
     """The counts for the 20 threads: discuss's ``GET``, or Isso's ``POST /count``."""
     page = {"Origin": PAGE_ORIGIN}
     if kind == "isso":
-        return Ask("POST", "/count", {**page, "Content-Type": "application/json"},
-                   isso.count_body().encode())
-    return Ask("GET", count_query, page)
+        ask = Ask("POST", "/count", {**page, "Content-Type": "application/json"},
+                  isso.count_body().encode())
+    else:
+        ask = Ask("GET", count_query, page)
+    return lambda _n: ask
+
+
+def post_request(kind: str, form_token: str) -> Asks:
+    """New comments as the posting scenario sends them (``bench/lua/*_post.lua``), each from
+    a /24 of its own (behind the trusted proxy), so that neither discuss's flood limit nor
+    Isso's guard refuses one, and each with a body of its own, so that none is a
+    duplicate; every one must be published (201)."""
+    text = ("Posted during the benchmark, number {n}. The figures in paragraph four deserve "
+            "a closer look before anyone draws conclusions.")
+
+    def ask(n: int) -> Ask:
+        headers = {"Origin": PAGE_ORIGIN, "Content-Type": "application/json",
+                   "X-Forwarded-For": f"10.{n // 256 % 256}.{n % 256}.7"}
+        if kind == "isso":
+            body = {"author": "Bench reader", "title": "Posts", "text": text.format(n=n)}
+            return Ask("POST", f"/new?uri={dataset.POSTS}", headers,
+                       json.dumps(body).encode(), 201)
+        body = {"site": dataset.SITE, "thread": dataset.POSTS, "author_name": "Bench reader",
+                "form_token": form_token, "body": text.format(n=n)}
+        return Ask("POST", "/api/v1/comments", headers, json.dumps(body).encode(), 201)
+
+    return ask
 
 
 def under_callgrind(server: Server) -> Server:
@@ -76,13 +113,16 @@ def under_callgrind(server: Server) -> Server:
         env=env, port=free_port(), process=None)
 
 
-def _send(connection: http.client.HTTPConnection, ask: Ask, times: int) -> None:
-    for _ in range(times):
+def send(connection: http.client.HTTPConnection, asks: Asks, numbers: range) -> None:
+    """The requests ``asks`` makes for ``numbers``, one after the other, each answer checked."""
+    for n in numbers:
+        ask = asks(n)
         connection.request(ask.method, ask.path, body=ask.body, headers=ask.headers)
         response = connection.getresponse()
         response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{ask.method} {ask.path} answered {response.status}")
+        if response.status != ask.status:
+            raise RuntimeError(f"{ask.method} {ask.path} answered {response.status}, "
+                               f"not {ask.status}")
 
 
 def _control(option: str, pids: list[int]) -> None:
@@ -106,17 +146,17 @@ def _dumped(name: str, pid: int) -> int:
     raise RuntimeError(f"no summary in {dumps[-1]}")
 
 
-def count(server: Server, ask: Ask, answers: int) -> int:
+def count(server: Server, asks: Asks, warmup: int, answers: int) -> int:
     """Instructions the workers of ``server`` (already started under callgrind) ran per
-    answer, over ``answers`` answers after the warm-up."""
+    answer, over ``answers`` answers after ``warmup`` of them."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
     try:
-        _send(connection, ask, WARMUP)
+        send(connection, asks, range(warmup))
         workers = server.workers()
         if not workers:
             raise RuntimeError(f"{server.name} has no workers to count")
         _control("-z", workers)
-        _send(connection, ask, answers)
+        send(connection, asks, range(warmup, warmup + answers))
         time.sleep(1.0)  # the worker finishes its bookkeeping after the last answer
         _control("-d", workers)
     finally:
@@ -126,23 +166,37 @@ def count(server: Server, ask: Ask, answers: int) -> int:
 
 def measure(servers: dict[str, Server], count_query: str) -> dict[str, int]:
     """Instructions per counts answer for each target that ran, in ``TARGETS``' order."""
+    return _measure(servers, TARGETS, "counts answer", WARMUP,
+                    lambda kind: (counts_request(kind, count_query),
+                                  ISSO_ANSWERS if kind == "isso" else ANSWERS))
+
+
+def measure_posts(servers: dict[str, Server], form_token: str) -> dict[str, int]:
+    """Instructions per published post for each target that ran, in ``POST_TARGETS``'
+    order."""
+    return _measure(servers, POST_TARGETS, "post", POST_WARMUP,
+                    lambda kind: (post_request(kind, form_token),
+                                  ISSO_POST_ANSWERS if kind == "isso" else POST_ANSWERS))
+
+
+def _measure(servers: dict[str, Server], targets: list[str], what: str, warmup: int,
+             plan: Callable[[str], tuple[Asks, int]]) -> dict[str, int]:
     figures: dict[str, int] = {}
-    for name in TARGETS:
+    for name in targets:
         if name not in servers:
             continue
         target = under_callgrind(servers[name])
         try:
             target.start(timeout=START_TIMEOUT)
-            answers = ISSO_ANSWERS if target.kind == "isso" else ANSWERS
-            figures[name] = count(target, counts_request(target.kind, count_query), answers)
+            asks, answers = plan(target.kind)
+            figures[name] = count(target, asks, warmup, answers)
         except (OSError, RuntimeError, subprocess.SubprocessError) as error:
             # one target's count lost, not the rates of the whole run
-            print(f"  instructions per counts answer, {name}: not counted ({error})",
-                  flush=True)
+            print(f"  instructions per {what}, {name}: not counted ({error})", flush=True)
             continue
         finally:
             target.stop()
-        print(f"  instructions per counts answer, {name}: {figures[name]:,}", flush=True)
+        print(f"  instructions per {what}, {name}: {figures[name]:,}", flush=True)
     return figures
 
 

@@ -111,28 +111,47 @@ def _cpu_under_load(results: dict[str, Any], scenarios: list[Any]) -> list[str]:
 
 
 def _instructions(data: dict[str, Any]) -> list[str]:
-    """The table of instructions per counts answer."""
+    """The tables of instructions per counts answer and per post."""
+    out: list[str] = []
     counted = data.get("instructions") or {}
-    if not counted:
-        return []
-    base = counted.get(SERVER_ALONE)
-    rows = [f"| {name} | {value:,} | " + (f"{value / base:.3f}×" if base else "") + " |"
-            for name, value in counted.items()]
-    out = ["", "## Instructions per counts answer", "",
-           "Counted by callgrind (`bench/instructions.py`): each target started once more "
-           "with its own command and the benchmark's settings under "
-           "`valgrind --tool=callgrind`, sent the counts request (as wrk sends it) over one "
-           "keep-alive connection, and the instructions its workers ran divided by the "
-           "answers (after a warm-up); gunicorn's worker timeout and keep-alive and "
-           "discuss's counts window are lengthened for the count, as everything runs tens "
-           "of times slower there. Unlike the rates these do not move with the "
-           "machine's other load. *server-headers* is the server alone sending the headers "
-           "discuss sent with its counts answer and doing nothing else. They are the "
-           "instructions of user space only (not the kernel's, the system µs above), and "
-           "the time an instruction takes differs between programs and machines (Isso's "
-           "answer is mostly SQLite's C loops): they say where an answer's instructions "
-           "go, the rates what they cost.", "",
-           "| target | instructions per answer | × server alone |", "|---|---:|---:|", *rows]
+    if counted:
+        base = counted.get(SERVER_ALONE)
+        rows = [f"| {name} | {value:,} | " + (f"{value / base:.3f}×" if base else "") + " |"
+                for name, value in counted.items()]
+        out += ["", "## Instructions per counts answer", "",
+                "Counted by callgrind (`bench/instructions.py`): each target started once "
+                "more with its own command and the benchmark's settings under "
+                "`valgrind --tool=callgrind`, sent the counts request (as wrk sends it) over "
+                "one keep-alive connection, and the instructions its workers ran divided by "
+                "the answers (after a warm-up); gunicorn's worker timeout and keep-alive and "
+                "discuss's counts window are lengthened for the count, as everything runs "
+                "tens of times slower there. Unlike the rates these do not move with the "
+                "machine's other load. *server-headers* is the server alone sending the "
+                "headers discuss sent with its counts answer and doing nothing else. They "
+                "are the instructions of user space only (not the kernel's, the system µs "
+                "above), and the time an instruction takes differs between programs and "
+                "machines (Isso's answer is mostly SQLite's C loops): they say where an "
+                "answer's instructions go, the rates what they cost.", "",
+                "| target | instructions per answer | × server alone |", "|---|---:|---:|",
+                *rows]
+    posted = data.get("post_instructions") or {}
+    if posted:
+        isso = posted.get("isso")
+        rows = [f"| {name} | {value:,} | " + (f"{isso / value:.2f}×" if isso else "") + " |"
+                for name, value in posted.items() if name != "isso"]
+        if isso:
+            rows.append(f"| isso | {isso:,} |  |")
+        out += ["", "## Instructions per post", "",
+                "Counted the same way, right after the posting rounds, on the databases they "
+                "left: each target sent new comments as wrk sends them, each from an address "
+                "of its own and with a body of its own, every one published (201). Both "
+                "targets keep their comments in SQLite inside the worker, so the database's "
+                "own work is counted too; discuss on PostgreSQL is left out, as its "
+                "server's share would not be. The kernel's share (the system µs above, "
+                "several times larger for Isso's posts than for discuss's) is not counted "
+                "either.", "",
+                "| target | instructions per post | Isso ÷ target |", "|---|---:|---:|",
+                *rows]
     return out
 
 

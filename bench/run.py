@@ -95,6 +95,7 @@ class Bench:
         self.etags: dict[str, str] = {}
         self.form_token = ""
         self.instructions: dict[str, int] = {}  # per counts answer, by target
+        self.post_instructions: dict[str, int] = {}  # per published post, by target
 
     # -- set-up -----------------------------------------------------------------------
     def prepare_databases(self) -> dict[str, str]:
@@ -220,6 +221,10 @@ class Bench:
                 # On the data the rates saw: Isso's counts answer counts every comment in
                 # its database, and the posting scenario adds thousands.
                 self.instructions = instructions.measure(self.servers, COUNT_QUERY)
+            if scenario.name == "post" and not a.no_instructions:
+                # On the databases the posting rounds left, as for the counts above.
+                self.post_instructions = instructions.measure_posts(self.servers,
+                                                                    self.form_token)
         return results
 
     def stop(self) -> None:
@@ -289,7 +294,8 @@ def main() -> None:
     parser.add_argument("--no-isso", action="store_true")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-instructions", action="store_true",
-                        help="skip counting instructions per counts answer under callgrind")
+                        help="skip counting instructions per counts answer and per post "
+                             "under callgrind")
     parser.add_argument("--quick", action="store_true", help="1 run of 3 s, small scale test")
     parser.add_argument("--output", default=str(Path(__file__).parent / "README.md"))
     args = parser.parse_args()
@@ -311,7 +317,8 @@ def main() -> None:
         saved = Path(args.output).with_name("results.json")  # beside its table
         saved.write_text(json.dumps({"machine": facts, "args": vars(args), "results": results,
                                      "rss_mb": rss, "sizes": bench.sizes,
-                                     "instructions": bench.instructions}, indent=1))
+                                     "instructions": bench.instructions,
+                                     "post_instructions": bench.post_instructions}, indent=1))
         profiles = {} if args.no_profile else profile.hot_paths(bench, args)
     finally:
         bench.stop()
@@ -323,6 +330,7 @@ def main() -> None:
     data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
             "cpu_us": costs,
             "sizes": bench.sizes, "profiles": profiles, "instructions": bench.instructions,
+            "post_instructions": bench.post_instructions,
             "scale": None}
     saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
     data["scale"] = scale.compare(args.scale, args) if args.scale else None

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from discuss.models.base import utcnow
 
@@ -18,13 +20,23 @@ EDIT_SALT = "discuss.edit-token"
 _SERIALIZERS = "discuss.token_serializers"
 
 
+class _UncompressedSerializer(URLSafeTimedSerializer):
+    """Tokens whose payload is never zlib-compressed. Ours are a few bytes, which
+    compression never shortens, but each try still set up zlib's tables (more than half
+    the cost of making a token). Loading is the library's own, so tokens compressed
+    elsewhere (or before) still load."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     """The app's serializer for ``salt``, built once (it holds no state but its keys)."""
     secret = current_app.config["SECRET_KEY"]
     serializers = current_app.extensions.setdefault(_SERIALIZERS, {})
     found = serializers.get((secret, salt))
     if found is None:
-        found = serializers[(secret, salt)] = URLSafeTimedSerializer(secret, salt=salt)
+        found = serializers[(secret, salt)] = _UncompressedSerializer(secret, salt=salt)
     return found
 
 

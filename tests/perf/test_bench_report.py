@@ -131,3 +131,25 @@ def test_no_instructions_table_without_the_count():
     text = report.render(_data(results), SCENARIOS)
 
     assert "## Instructions per counts answer" not in text
+
+
+def test_instructions_per_post_are_given_as_isso_over_discuss():
+    results = {"post": {"isso": [_run(100)], "discuss-sqlite": [_run(400)]}}
+    data = {**_data(results), "post_instructions": {"discuss-sqlite": 4_000_000,
+                                                    "isso": 14_000_000}}
+
+    text = report.render(data, SCENARIOS)
+
+    assert "## Instructions per post" in text
+    assert "| discuss-sqlite | 4,000,000 | 3.50× |" in text
+    assert "| isso | 14,000,000 |  |" in text
+
+
+def test_no_post_instructions_table_without_the_count():
+    results = {"post": {"isso": [_run(100)], "discuss-sqlite": [_run(400)]}}
+
+    text = report.render({**_data(results), "instructions": {"server-alone": 600_000}},
+                         SCENARIOS)
+
+    assert "## Instructions per counts answer" in text
+    assert "## Instructions per post" not in text

@@ -20,7 +20,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from discuss import create_app
 from discuss.extensions import db
 from discuss.models import Comment, utcnow
-from discuss.tokens import EDIT_SALT, make_edit_token
+from discuss.tokens import EDIT_SALT, FORM_SALT, make_edit_token
 
 HOUR = 3600
 
@@ -218,3 +218,18 @@ def test_only_a_form_token_of_this_site_passes_as_a_form_token(app, client, make
             reasons = [r["reason"] for r in stored.checks if r["check"] == "timing"]
         assert stored.status.value == "pending", name
         assert reasons == ["form token is forged, for another site or expired"], (name, reasons)
+
+
+def test_a_compressed_form_token_still_passes(app, client, make_site, post_comment):
+    """Tokens are issued uncompressed (a few bytes never shrink); one the library compressed,
+    as it does for a payload that does shrink (a long, repetitive slug), still loads."""
+    slug = "a" * 60
+    make_site(slug, spam_checks=[{"name": "timing", "options": {"min_seconds": 0}}])
+    compressed = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=FORM_SALT).dumps(
+        {"s": slug})
+    issued = client.get(f"/api/v1/config?site={slug}&thread=t").get_json()["form_token"]
+    assert compressed.startswith(".") and not issued.startswith(".")
+
+    for token in (compressed, issued):
+        response = post_comment(f"Posted with {token[:12]}.", site=slug, form_token=token)
+        assert response.status_code == 201, response.get_json()
