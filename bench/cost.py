@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.test import EnvironBuilder
 
-from bench import dataset
+from bench import dataset, instructions
 from bench.targets import SECRET
 
 REPEAT = 400
@@ -69,15 +69,11 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
     token = json.loads(token_body)["form_token"]
     time.sleep(3.5)  # older than the timing check's minimum, as a real reader's form
     counter = iter(range(10**9))
+    post_for = instructions.post_request("discuss", token)  # as wrk posts, Origin included
 
     def post() -> dict[str, Any]:
-        n = next(counter)
-        payload = json.dumps({"site": dataset.SITE, "thread": dataset.POSTS, "form_token": token,
-                              "author_name": "Bench reader",
-                              "body": f"Measured post number {n}; the figures deserve a look."})
-        return _environ("POST", "/api/v1/comments",
-                        headers={"X-Forwarded-For": f"10.{n // 250 % 250}.{n % 250}.9"},
-                        body=payload.encode())
+        ask = post_for(next(counter))
+        return _environ(ask.method, ask.path, headers=ask.headers, body=ask.body)
 
     bare = Flask("bare")
 

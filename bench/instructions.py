@@ -38,9 +38,9 @@ TARGETS = ["server-alone", "server-headers", "ceiling", "discuss-sqlite", "discu
 # Both keep their comments in SQLite in the worker's own process, so both counts hold the
 # database's work too (discuss on PostgreSQL would leave the server's out).
 POST_TARGETS = ["discuss-sqlite", "isso"]
-POST_WARMUP = 50  # a post is a thousand times slower under callgrind than a counts answer
+POST_WARMUP = 50  # a post runs about ten times a counts answer's instructions
 POST_ANSWERS = 400
-ISSO_POST_ANSWERS = 100
+ISSO_POST_ANSWERS = 100  # each of Isso's takes about three times as many as discuss's
 START_TIMEOUT = 600.0  # a worker loads its app ten to fifty times slower under callgrind
 
 
@@ -55,10 +55,10 @@ class Ask:
     status: int = 200  # what the scenario's answer must be for the count to hold
 
 
-Asks = Callable[[int], Ask]  # the n-th request a target is sent
+AskFor = Callable[[int], Ask]  # the n-th request a target is sent
 
 
-def counts_request(kind: str, count_query: str) -> Asks:
+def counts_request(kind: str, count_query: str) -> AskFor:
     """The counts for the 20 threads: discuss's ``GET``, or Isso's ``POST /count``."""
     page = {"Origin": PAGE_ORIGIN}
     if kind == "isso":
@@ -69,17 +69,19 @@ def counts_request(kind: str, count_query: str) -> Asks:
     return lambda _n: ask
 
 
-def post_request(kind: str, form_token: str) -> Asks:
+def post_request(kind: str, form_token: str) -> AskFor:
     """New comments as the posting scenario sends them (``bench/lua/*_post.lua``), each from
-    a /24 of its own (behind the trusted proxy), so that neither discuss's flood limit nor
-    Isso's guard refuses one, and each with a body of its own, so that none is a
-    duplicate; every one must be published (201)."""
+    a /24 of its own (behind the trusted proxy) and with a body of its own, so that none is
+    refused by discuss's flood limit or Isso's guard, or held as a duplicate; every one
+    must be published (201). The addresses are in 172.16.0.0/12, apart from the 10.0.0.0/8
+    the posting rounds came from: Isso's guard refuses a fourth top-level comment from one
+    /24 on a thread, however long ago the other three were posted."""
     text = ("Posted during the benchmark, number {n}. The figures in paragraph four deserve "
             "a closer look before anyone draws conclusions.")
 
     def ask(n: int) -> Ask:
         headers = {"Origin": PAGE_ORIGIN, "Content-Type": "application/json",
-                   "X-Forwarded-For": f"10.{n // 256 % 256}.{n % 256}.7"}
+                   "X-Forwarded-For": f"172.{16 + n // 256 % 16}.{n % 256}.7"}
         if kind == "isso":
             body = {"author": "Bench reader", "title": "Posts", "text": text.format(n=n)}
             return Ask("POST", f"/new?uri={dataset.POSTS}", headers,
@@ -113,10 +115,11 @@ def under_callgrind(server: Server) -> Server:
         env=env, port=free_port(), process=None)
 
 
-def send(connection: http.client.HTTPConnection, asks: Asks, numbers: range) -> None:
-    """The requests ``asks`` makes for ``numbers``, one after the other, each answer checked."""
+def send(connection: http.client.HTTPConnection, ask_for: AskFor, numbers: range) -> None:
+    """The requests ``ask_for`` makes for ``numbers``, one after the other, each answer
+    checked."""
     for n in numbers:
-        ask = asks(n)
+        ask = ask_for(n)
         connection.request(ask.method, ask.path, body=ask.body, headers=ask.headers)
         response = connection.getresponse()
         response.read()
@@ -146,17 +149,17 @@ def _dumped(name: str, pid: int) -> int:
     raise RuntimeError(f"no summary in {dumps[-1]}")
 
 
-def count(server: Server, asks: Asks, warmup: int, answers: int) -> int:
+def count(server: Server, ask_for: AskFor, warmup: int, answers: int) -> int:
     """Instructions the workers of ``server`` (already started under callgrind) ran per
     answer, over ``answers`` answers after ``warmup`` of them."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
     try:
-        send(connection, asks, range(warmup))
+        send(connection, ask_for, range(warmup))
         workers = server.workers()
         if not workers:
             raise RuntimeError(f"{server.name} has no workers to count")
         _control("-z", workers)
-        send(connection, asks, range(warmup, warmup + answers))
+        send(connection, ask_for, range(warmup, warmup + answers))
         time.sleep(1.0)  # the worker finishes its bookkeeping after the last answer
         _control("-d", workers)
     finally:
@@ -180,7 +183,9 @@ def measure_posts(servers: dict[str, Server], form_token: str) -> dict[str, int]
 
 
 def _measure(servers: dict[str, Server], targets: list[str], what: str, warmup: int,
-             plan: Callable[[str], tuple[Asks, int]]) -> dict[str, int]:
+             plan: Callable[[str], tuple[AskFor, int]]) -> dict[str, int]:
+    """Instructions per answer for each of ``targets`` that ran; ``plan`` gives, by the
+    target's kind, its requests and how many answers to count after ``warmup``."""
     figures: dict[str, int] = {}
     for name in targets:
         if name not in servers:
@@ -188,8 +193,8 @@ def _measure(servers: dict[str, Server], targets: list[str], what: str, warmup: 
         target = under_callgrind(servers[name])
         try:
             target.start(timeout=START_TIMEOUT)
-            asks, answers = plan(target.kind)
-            figures[name] = count(target, asks, warmup, answers)
+            ask_for, answers = plan(target.kind)
+            figures[name] = count(target, ask_for, warmup, answers)
         except (OSError, RuntimeError, subprocess.SubprocessError) as error:
             # one target's count lost, not the rates of the whole run
             print(f"  instructions per {what}, {name}: not counted ({error})", flush=True)

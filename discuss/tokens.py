@@ -22,11 +22,12 @@ _SERIALIZERS = "discuss.token_serializers"
 
 class _UncompressedSerializer(URLSafeTimedSerializer):
     """Tokens whose payload is never zlib-compressed. Ours are a few bytes, which
-    compression never shortens, but each try still set up zlib's tables (more than half
-    the cost of making a token). Loading is the library's own, so tokens compressed
-    elsewhere (or before) still load."""
+    compression shortens rarely and then by a few bytes (a long, repetitive site name),
+    but each try set up zlib's tables: more than half the cost of making a token. Loading
+    is the library's own, so a token compressed before (or elsewhere) still loads."""
 
     def dump_payload(self, obj: Any) -> bytes:
+        # super() from past the URL-safe mixin: the plain JSON, without its zlib step
         return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))
 
 

@@ -153,3 +153,14 @@ def test_no_post_instructions_table_without_the_count():
 
     assert "## Instructions per counts answer" in text
     assert "## Instructions per post" not in text
+
+
+def test_a_goal_missed_by_less_than_the_rounding_is_missed():
+    # 421.7 / 140.6 = 2.9993: not 3× Isso, and not shown as 3× either
+    results = {"post": {"discuss-sqlite": [_run(421.7)], "discuss-pg": [_run(500)],
+                        "isso": [_run(140.6)]}}
+
+    rows = {wording: (sqlite, met) for wording, sqlite, _pg, met in
+            report.goal_rows(_data(results))}
+
+    assert rows["posting (default spam checks) ≥ 3× Isso"] == ("2.99×", False)

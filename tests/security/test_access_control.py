@@ -221,8 +221,8 @@ def test_only_a_form_token_of_this_site_passes_as_a_form_token(app, client, make
 
 
 def test_a_compressed_form_token_still_passes(app, client, make_site, post_comment):
-    """Tokens are issued uncompressed (a few bytes never shrink); one the library compressed,
-    as it does for a payload that does shrink (a long, repetitive slug), still loads."""
+    """Tokens are issued uncompressed; one the library compressed, as it does where that
+    shortens the payload (a long, repetitive slug), still loads."""
     slug = "a" * 60
     make_site(slug, spam_checks=[{"name": "timing", "options": {"min_seconds": 0}}])
     compressed = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=FORM_SALT).dumps(
