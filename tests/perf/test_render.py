@@ -1,12 +1,17 @@
-"""The fast listing serialiser writes exactly what the documented schema would."""
+"""The fast serialisers write exactly what the documented schemas would."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
 
-from discuss.schemas.comments import ListingOut
-from discuss.services.listing import SortOrder, load_thread_page
+from discuss.extensions import db
+from discuss.models import Comment
+from discuss.schemas.comments import CreatedOut, ListingOut
+from discuss.services.listing import CommentNode, SortOrder, load_thread_page, own_node
+from discuss.web.api.render import created_json
 from tests.perf.test_listing_cache import moderate
 
 URL = "/api/v1/comments?site=news&thread=article-1"
@@ -69,3 +74,48 @@ def test_unknown_thread_body_equals_the_schema_dump(app, client, site):
     response = client.get("/api/v1/comments?site=news&thread=article-1")
     assert response.get_json()["comments"] == []
     assert response.get_data() == schema_bytes(app, SortOrder.OLDEST, 50, None)
+
+
+def _created_schema_bytes(app: Flask, node, edit_token: str, status: str) -> bytes:
+    """The answer to a post as flask-smorest would build it: CreatedOut through Flask's JSON."""
+    with app.test_request_context():
+        dumped = CreatedOut().dump({"comment": node, "edit_token": edit_token,
+                                    "status": status})
+        return app.json.response(dumped).get_data()
+
+
+def test_created_bytes_equal_the_schema_dump(app):
+    written = datetime(2026, 12, 8, 3, 4, 5, 678901, tzinfo=UTC)
+    nodes = [
+        CommentNode(id=1, parent_id=None, depth=0, status="approved",
+                    author={"name": "Ann", "url": "https://a.example", "avatar": "f" * 32},
+                    html="<p>naïve café ☕ &lt;script&gt;</p>", created_at=written,
+                    edited_at=None, likes=0, dislikes=0, deleted=False,
+                    body="naïve café ☕ <script>"),
+        CommentNode(id=2, parent_id=1, depth=1, status="pending",
+                    author={"name": None, "url": None, "avatar": "0" * 32},
+                    html='<p>"quoted" &amp; \\ back</p>',
+                    created_at=written.astimezone(timezone(timedelta(hours=5))),
+                    edited_at=written, likes=3, dislikes=1, deleted=False,
+                    body='"quoted" & \\ back'),
+        CommentNode(id=3, parent_id=None, depth=0, status="approved",
+                    author={"name": "B", "url": None, "avatar": "1" * 32}, html="<p>x</p>",
+                    created_at=written, edited_at=None, likes=0, dislikes=0, deleted=False),
+    ]
+    for node in nodes:
+        for status in ("approved", "pending"):
+            assert created_json(node, "tok.en", status) == \
+                _created_schema_bytes(app, node, "tok.en", status), (node.id, status)
+
+
+def test_a_post_answers_the_schema_dump_of_the_stored_comment(app, client, site, post_comment):
+    for text, expected in (("Plain words.", 201), ("**Bold** [link](https://x.example)", 201)):
+        response = post_comment(text)
+        assert response.status_code == expected
+        answer = response.get_json()
+        with app.app_context():
+            stored = db.session.get(Comment, answer["comment"]["id"])
+            node = own_node(stored)
+        assert response.mimetype == "application/json"
+        assert response.get_data() == _created_schema_bytes(
+            app, node, answer["edit_token"], answer["status"])

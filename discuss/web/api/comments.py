@@ -19,7 +19,7 @@ from discuss.services import comments as comment_service
 from discuss.services import listing, reactions
 from discuss.services.cached_listing import read_listing
 from discuss.web.api import blueprint as blp
-from discuss.web.api.render import listing_json
+from discuss.web.api.render import created_json, listing_json
 from discuss.web.api.requests import bearer_token, client_info, if_none_match, reader_key
 from discuss.web.cors import known_site_origins
 from discuss.web.flood import flood_limited
@@ -56,13 +56,11 @@ def list_comments(args: dict):
 def create_comment(args: dict):
     """Create a comment or reply."""
     result = comment_service.submit_comment(comment_service.NewComment(**args), client_info())
-    status = 201 if result.public_status.value == "approved" else 202
-    body = {
-        "comment": listing.own_node(result.comment),
-        "edit_token": result.edit_token,
-        "status": result.public_status.value,
-    }
-    return body, status
+    status = result.public_status.value
+    # Already serialised as CreatedOut (see render.py).
+    body = created_json(listing.own_node(result.comment), result.edit_token, status)
+    return Response(body, status=201 if status == "approved" else 202,
+                    mimetype="application/json")
 
 
 @blp.route("/comments/<int:comment_id>", methods=["GET"])
