@@ -35,7 +35,7 @@ def _median(values: list[float]) -> float:
 def ratio(results: dict[str, Any], scenario: str, target: str, ref_scenario: str,
           ref_target: str) -> float | None:
     """Median over rounds of (target's req/s ÷ reference's req/s in the same round), as it
-    is: a goal is judged on it, and 2.9993 is not 3 (the tables round it)."""
+    is: a goal is judged on it, and 2.9993 is not 3 (the tables cut it to three figures)."""
     mine = results.get(scenario, {}).get(target, [])
     ref = results.get(ref_scenario, {}).get(ref_target, [])
     pairs = [(m["rps"], r["rps"]) for m, r in zip(mine, ref, strict=False) if r["rps"]]
