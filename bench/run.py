@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -312,26 +313,22 @@ def main() -> None:
     bench = Bench(args)
     try:
         bench.start()
-        results = bench.measure()
-        rss = {name: server.worker_rss_mb() for name, server in bench.servers.items()}
+        data: dict[str, Any] = {
+            "machine": facts, "args": vars(args), "results": bench.measure(),
+            "rss_mb": {name: server.worker_rss_mb() for name, server in bench.servers.items()},
+            "sizes": bench.sizes, "instructions": bench.instructions,
+            "post_instructions": bench.post_instructions}
         saved = Path(args.output).with_name("results.json")  # beside its table
-        saved.write_text(json.dumps({"machine": facts, "args": vars(args), "results": results,
-                                     "rss_mb": rss, "sizes": bench.sizes,
-                                     "instructions": bench.instructions,
-                                     "post_instructions": bench.post_instructions}, indent=1))
-        profiles = {} if args.no_profile else profile.hot_paths(bench, args)
+        saved.write_text(json.dumps(data, indent=1))
+        data["profiles"] = {} if args.no_profile else profile.hot_paths(bench, args)
     finally:
         bench.stop()
     facts["load_after"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    costs = {}
+    costs = data["cpu_us"] = {}
     for backend, url in bench.database_urls.items():
         costs[backend] = {**cost.measure(url), **cost.measure(url, cache=False)}
         print(f"  CPU per request, {backend}: {costs[backend]}", flush=True)
-    data = {"machine": facts, "args": vars(args), "results": results, "rss_mb": rss,
-            "cpu_us": costs,
-            "sizes": bench.sizes, "profiles": profiles, "instructions": bench.instructions,
-            "post_instructions": bench.post_instructions,
-            "scale": None}
+    data["scale"] = None
     saved.write_text(json.dumps(data, indent=1))  # the load figures survive a failed scale run
     data["scale"] = scale.compare(args.scale, args) if args.scale else None
     saved.write_text(json.dumps(data, indent=1))
