@@ -67,7 +67,7 @@ def measure(database_url: str, cache: bool = True) -> dict[str, float]:
     token_body = b"".join(app(_environ("GET", "/api/v1/config",
                                        f"site={dataset.SITE}&thread={dataset.POSTS}"), keep))
     token = json.loads(token_body)["form_token"]
-    time.sleep(3.5)  # older than the timing check's minimum, as a real reader's form
+    time.sleep(dataset.FORM_AGE_SECONDS)
     counter = iter(range(10**9))
     post_for = instructions.post_request("discuss", token)  # as wrk posts, Origin included
 

@@ -13,6 +13,9 @@ READ_200 = "/article/t200"
 READ_2000 = "/article/t2000"
 POSTS = "/article/posts"
 COUNT_KEYS = [f"/article/c{n:02d}" for n in range(20)]
+# How long a benchmark reader keeps the comment form before posting: longer than the timing
+# check's default minimum (3 s), so that its posts are published, not held.
+FORM_AGE_SECONDS = 3.5
 
 # (key, comments, top-level comments): the first page (50 roots) of t200 is the whole thread.
 THREADS: list[tuple[str, int, int]] = [

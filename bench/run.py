@@ -153,7 +153,7 @@ class Bench:
             self.etags[name] = self._get(server, listing(dataset.READ_200))[1]["ETag"]
         bodies["counts"], counts_headers = self._get(source, COUNT_QUERY,
                                                      {"Origin": PAGE_ORIGIN})
-        time.sleep(3.5)  # a form sent sooner is held by the timing check; capture a published one
+        time.sleep(dataset.FORM_AGE_SECONDS)
         request = urllib.request.Request(
             source.url + "/api/v1/comments", method="POST",
             data=json.dumps({"site": "bench", "thread": "/article/capture", "body": "Captured.",

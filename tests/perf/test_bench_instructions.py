@@ -65,7 +65,7 @@ def test_the_counted_posts_are_published_by_discuss_each_one(bench_discuss):
     config.request("GET", f"/api/v1/config?site={dataset.SITE}&thread={dataset.POSTS}")
     token = json.loads(config.getresponse().read())["form_token"]
     config.close()
-    time.sleep(3.5)  # older than the timing check's minimum, as in the benchmark
+    time.sleep(dataset.FORM_AGE_SECONDS)
     connection = http.client.HTTPConnection("127.0.0.1", bench_discuss.port, timeout=30)
     # more than the flood limit's 5 a minute for one address, had they shared one
     instructions.send(connection, instructions.post_request("discuss", token), range(12))
