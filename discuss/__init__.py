@@ -56,11 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from discuss.services.spam_data import SqlCheckData
     from discuss.spam.registry import init_spam
     from discuss.web import register_web
+    from discuss.web.fast_reads import install_kept_counts
 
     init_spam(app, SqlCheckData)
     register_web(app)
     register_commands(app)
-    if settings.trust_proxy_headers:  # outermost: every layer sees the client's address
+    if settings.trust_proxy_headers:  # every layer within sees the client's address
         hops = settings.trust_proxy_headers
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    install_kept_counts(app)  # outermost: a kept counts answer needs no proxy headers parsed
     return app

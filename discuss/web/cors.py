@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Container
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -27,7 +28,7 @@ PUBLIC_PATH = re.compile(
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Authorization, If-None-Match"
-EXPOSE_HEADERS = "ETag, Retry-After"
+EXPOSED_HEADERS = ("ETag", "Retry-After")  # what a page's script may read, where present
 PREFLIGHT_MAX_AGE = 600
 _PUBLIC_ORIGIN = "discuss.public_origin"
 
@@ -147,14 +148,19 @@ def after_request(response: Response) -> Response:
         else:
             origin = _read_origin()
         if origin:
-            response.headers.extend(sharing_headers(origin))
+            response.headers.extend(sharing_headers(origin, response.headers))
     return response
 
 
-def sharing_headers(origin: str) -> tuple[tuple[str, str], ...]:
-    """What lets the page at ``origin`` read an answer."""
-    return (("Access-Control-Allow-Origin", origin),
-            ("Access-Control-Expose-Headers", EXPOSE_HEADERS))
+def sharing_headers(origin: str, answer_headers: Container[str]
+                    ) -> tuple[tuple[str, str], ...]:
+    """What lets the page at ``origin`` read an answer, and those of the answer's headers
+    a page's script may read: only the ones it carries (a counts answer has neither, and the
+    header costs the server as much as any other)."""
+    exposed = ", ".join(name for name in EXPOSED_HEADERS if name in answer_headers)
+    if not exposed:
+        return (("Access-Control-Allow-Origin", origin),)
+    return (("Access-Control-Allow-Origin", origin), ("Access-Control-Expose-Headers", exposed))
 
 
 def register(app: Flask) -> None:

@@ -14,7 +14,8 @@ so Flask answers it without trying (and waiting out its timeout) a second time; 
 connection the server closed (a restart, a failover) is not, so Flask tries again on a
 fresh one (``discuss/pool.py`` drops them all).
 ``tests/perf/test_fast_reads.py`` holds both ways to the same status, headers and bytes.
-A counts answer is kept for a few seconds and sent again to the same request
+A counts answer is kept for a few seconds and sent again to the same request by
+``KeptCounts``, a layer in front of everything else, ProxyFix included
 (``recent_answers.py``).
 """
 
@@ -24,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -49,6 +51,8 @@ from discuss.web.recent_answers import RecentAnswers, answer_key
 from discuss.web.security import data_headers
 
 DATABASE_ERROR = "discuss.fast_reads.database_error"  # environ key: the error Flask answers
+KEEP_AS = "discuss.fast_reads.keep_as"  # environ key: where a computed counts answer is kept
+RECENT_ANSWERS = "discuss.recent_answers"  # app.extensions key: the worker's kept answers
 LISTING = "/api/v1/comments"
 COUNTS = "/api/v1/counts"
 _LISTING_QUERY = ListQuery()
@@ -95,46 +99,53 @@ def _counts(request: Request) -> Reply:
 ROUTES: dict[str, Callable[[Request], Reply]] = {LISTING: _listing, COUNTS: _counts}
 
 
+def _readers_route(environ: dict[str, Any]) -> Callable[[Request], Reply] | None:
+    """How the fast path answers this request, if it is an anonymous reader's read."""
+    route = ROUTES.get(environ.get("PATH_INFO", ""))
+    if (route is None or environ.get("REQUEST_METHOD") != "GET"
+            or "HTTP_COOKIE" in environ or "HTTP_AUTHORIZATION" in environ):
+        return None
+    return route
+
+
+def _send(start_response: Callable[..., Any], path: str, status: str,
+          headers: Iterable[tuple[str, str]], body: bytes, request_id: str, started: float
+          ) -> list[bytes]:
+    """Answer, then count and log the answer as Flask's hooks would."""
+    start_response(status, [*headers, (REQUEST_ID_HEADER, request_id)])
+    record_answer("GET", path, path, int(status[:3]), time.perf_counter() - started,
+                  request_id)
+    return [body]
+
+
 class FastReads:
     """WSGI middleware in front of Flask's own ``wsgi_app`` (behind ProxyFix, if any)."""
 
     def __init__(self, app: Flask, inner: WsgiApp) -> None:
         self.app = app
         self.inner = inner
-        seconds = app.config["DISCUSS"].counts_cache_seconds
-        self.recent = RecentAnswers(seconds) if seconds > 0 else None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        route = ROUTES.get(path)
-        if (route is None or environ.get("REQUEST_METHOD") != "GET"
-                or "HTTP_COOKIE" in environ or "HTTP_AUTHORIZATION" in environ):
+        route = _readers_route(environ)
+        if route is None:
             return self.inner(environ, start_response)
         started = time.perf_counter()
         request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        recent = self.recent if route is _counts else None
-        key = answer_key(environ) if recent is not None else None
-        kept = recent.get(key) if recent is not None else None
-        if kept is not None:
-            status, headers, body = kept.status, kept.headers, kept.body
-        else:
-            asked_at = recent.clock() if recent is not None else 0.0
-            bind_request_id(request_id)
-            try:
-                answer = self._answer(environ, route)
-            finally:
-                bind_request_id(None)
-            if answer is None:  # not ours to answer: Flask does, with its errors and hooks
-                environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
-                return self.inner(environ, start_response)
-            status, headers, body = answer
-            if recent is not None:
-                recent.keep(key, asked_at, status, headers, body)
-        start_response(status, [*headers, (REQUEST_ID_HEADER, request_id)])
-        record_answer("GET", path, path, int(status[:3]), time.perf_counter() - started,
-                      request_id)
-        return [body]
+        bind_request_id(request_id)
+        try:
+            answer = self._answer(environ, route)
+        finally:
+            bind_request_id(None)
+        if answer is None:  # not ours to answer: Flask does, with its errors and hooks
+            environ["HTTP_X_REQUEST_ID"] = request_id  # one id in the logs of both attempts
+            return self.inner(environ, start_response)
+        status, headers, body = answer
+        keep = environ.get(KEEP_AS)
+        if keep is not None:
+            keep(status, headers, body)
+        return _send(start_response, environ["PATH_INFO"], status, headers, body, request_id,
+                     started)
 
     def _answer(self, environ: dict[str, Any], route: Callable[[Request], Reply]
                 ) -> tuple[str, list[tuple[str, str]], bytes] | None:
@@ -156,7 +167,7 @@ class FastReads:
             origin = environ.get("HTTP_ORIGIN")
             if origin and read_allowed(origin, reply.site_origins, request,
                                        public_origin(self.app)):
-                headers += sharing_headers(origin)
+                headers += sharing_headers(origin, {name for name, _ in reply.headers})
         return reply.status, headers, reply.body
 
 
@@ -169,9 +180,47 @@ def _answer_database_error() -> None:
         raise error
 
 
+class KeptCounts:
+    """WSGI layer in front of all the others, ProxyFix included: a counts answer that
+    ``RecentAnswers`` still keeps is sent again as the request arrives, without the
+    proxy headers' parsing (a fifth of a kept answer's own cost). ``answer_key`` holds the
+    forwarded headers ProxyFix reads, so what it would make of them is part of the key.
+    Any other request, and a counts request with nothing kept, goes on inside, told where
+    the fast path keeps its answer."""
+
+    def __init__(self, inner: WsgiApp, recent: RecentAnswers) -> None:
+        self.inner = inner
+        self.recent = recent
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != COUNTS or _readers_route(environ) is None:
+            return self.inner(environ, start_response)  # the path first: the listing's cheap
+        key = answer_key(environ)
+        kept = self.recent.get(key)
+        if kept is None:
+            environ[KEEP_AS] = partial(self.recent.keep, key, self.recent.clock())
+            return self.inner(environ, start_response)
+        started = time.perf_counter()
+        request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        return _send(start_response, COUNTS, kept.status, kept.headers, kept.body, request_id,
+                     started)
+
+
 def install(app: Flask) -> None:
     """Put the fast path in front of the app, unless every request must pass the limiter."""
     if not only_views_have_limits():
         return
     app.before_request(_answer_database_error)
     app.wsgi_app = FastReads(app, app.wsgi_app)  # type: ignore[method-assign]
+    seconds = app.config["DISCUSS"].counts_cache_seconds
+    if seconds > 0:
+        app.extensions[RECENT_ANSWERS] = RecentAnswers(seconds)
+
+
+def install_kept_counts(app: Flask) -> None:
+    """Put ``KeptCounts`` in front of every other layer, if the fast path keeps answers;
+    called last, once ProxyFix is in place."""
+    recent = app.extensions.get(RECENT_ANSWERS)
+    if recent is not None:
+        app.wsgi_app = KeptCounts(app.wsgi_app, recent)  # type: ignore[method-assign]

@@ -8,7 +8,9 @@ parsing and the CORS decision. A count may therefore lag a change by that long, 
 thread's first page is checked against the thread's version on every read).
 
 An answer is kept under everything the request adds to it: the query string, the Origin
-(CORS), the scheme (security headers) and the host (same-origin reads). What the database
+(CORS), the scheme (security headers) and the host (same-origin reads), each as the request
+arrives, before ProxyFix: so the forwarded scheme and host it would apply are part of the
+key too (``fast_reads.KeptCounts`` looks answers up in front of it). What the database
 adds may lag by the window too: a site's new or removed origin, or a site removed. Only 200
 answers of the readers' fast path are kept; errors always go through Flask.
 """
@@ -35,10 +37,13 @@ class Answer:
 
 
 def answer_key(environ: dict[str, Any]) -> tuple[Any, ...]:
-    """What a counts answer depends on, as the request (after ProxyFix) carries it."""
+    """What a counts answer depends on, as the request arrives: ProxyFix, when trusted, makes
+    the scheme and host of the forwarded ones (never the port or the path: discuss trusts
+    neither)."""
     return (environ.get("QUERY_STRING"), environ.get("HTTP_ORIGIN"),
             environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME"), environ.get("SERVER_PORT"))
+            environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+            environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_X_FORWARDED_HOST"))
 
 
 class RecentAnswers:

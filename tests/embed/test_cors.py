@@ -74,6 +74,29 @@ def test_counts_for_an_allowed_origin(client, news):
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
+@pytest.mark.parametrize("cookie", [False, True], ids=["fast path", "flask"])
+def test_only_headers_an_answer_carries_are_exposed(client, news, cookie):
+    """A page's script may read ETag and Retry-After; an answer names those it has, and a
+    counts answer, which has neither, sends no Access-Control-Expose-Headers at all."""
+    if cookie:
+        client.set_cookie("session", "x")  # Flask answers, with its hooks
+    listing = client.get("/api/v1/comments?site=news&thread=a", headers={"Origin": ALLOWED})
+    counts = client.get("/api/v1/counts?site=news&thread=a", headers={"Origin": ALLOWED})
+    assert listing.headers["Access-Control-Expose-Headers"] == "ETag"
+    assert counts.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Access-Control-Expose-Headers" not in counts.headers
+
+
+def test_a_refusal_to_an_allowed_origin_exposes_retry_after(make_app, news):
+    client = make_app(rate_limit_default="1 per minute").test_client()
+    url = "/api/v1/counts?site=news&thread=a"
+    assert client.get(url, headers={"Origin": ALLOWED}).status_code == 200
+    refused = client.get(url, headers={"Origin": ALLOWED})
+    assert refused.status_code == 429
+    assert refused.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert refused.headers["Access-Control-Expose-Headers"] == "Retry-After"
+
+
 def test_a_post_names_its_site_in_the_body(client, news, form_token):
     body = {"site": "news", "thread": "a", "body": "Hello", "form_token": form_token("news", "a")}
     response = client.post("/api/v1/comments", json=body, headers={"Origin": ALLOWED})

@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss.config import ConfigError, load_settings
-from discuss.web.fast_reads import FastReads
+from discuss.web.fast_reads import RECENT_ANSWERS
 from discuss.web.recent_answers import RecentAnswers
 
 COUNTS = "/api/v1/counts?site=news&thread=article-1&thread=article-2"
@@ -31,9 +32,7 @@ class Clock:
 
 
 def _recent(app: Flask) -> RecentAnswers:
-    fast = app.wsgi_app if isinstance(app.wsgi_app, FastReads) else app.wsgi_app.app
-    assert fast.recent is not None
-    return fast.recent
+    return app.extensions[RECENT_ANSWERS]
 
 
 @pytest.fixture
@@ -148,6 +147,46 @@ def test_the_host_is_part_of_the_key(make_app, make_site):
                                           "Host": "comments.example"})
     assert own.headers["Access-Control-Allow-Origin"] == "http://localhost"
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_the_forwarded_host_is_part_of_the_key(make_app, make_site):
+    """Behind a trusted proxy the host a page reads from is the forwarded one: a kept
+    answer is found by the request as it arrives, forwarded headers included."""
+    make_site()
+    client = make_app(counts_cache_seconds=300, trust_proxy_headers=1).test_client()
+    own = {"Origin": "https://comments.example", "X-Forwarded-Proto": "https",
+           "X-Forwarded-Host": "comments.example"}
+    foreign = {**own, "X-Forwarded-Host": "elsewhere.example"}
+    for _ in range(2):
+        assert client.get(COUNTS, headers=own).headers["Access-Control-Allow-Origin"] \
+            == "https://comments.example"
+        assert "Access-Control-Allow-Origin" not in client.get(COUNTS, headers=foreign).headers
+
+
+def test_a_kept_answer_is_sent_before_the_proxy_headers_are_read(make_app, make_site):
+    """The kept answer's path is the cheapest a counts request has: the layer in front of
+    ProxyFix answers it, and nothing behind is called until the window ends."""
+    make_site()
+    app = make_app(counts_cache_seconds=300, trust_proxy_headers=1)
+    proxy = app.wsgi_app.inner
+    assert isinstance(proxy, ProxyFix)
+    behind = proxy.app
+    reached: list[str] = []
+
+    def watched(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return behind(environ, start_response)
+
+    proxy.app = watched
+    client = app.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    first = client.get(COUNTS, headers=headers)
+    again = [client.get(COUNTS, headers=headers) for _ in range(3)]
+    assert reached == ["/api/v1/counts"]
+    assert all(r.data == first.data and r.headers["Strict-Transport-Security"]
+               for r in again)
+    client.get("/api/v1/comments?site=news&thread=article-1")
+    assert reached == ["/api/v1/counts", "/api/v1/comments"]
 
 
 def test_errors_are_not_kept(make_app, make_site):

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from discuss import create_app
 from discuss.extensions import db
 from discuss.pool import reader_connections
 from discuss.services.sites import create_site
-from discuss.web.fast_reads import FastReads
+from discuss.web.fast_reads import FastReads, KeptCounts
 from tests.conftest import terminate_backends
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
@@ -31,12 +32,14 @@ OWN = "http://localhost"
 
 
 def _flask_only(app: Flask) -> Flask:
-    """The same app with the fast path lifted out of its WSGI stack."""
-    outer = app.wsgi_app
-    if isinstance(outer, FastReads):
-        app.wsgi_app = outer.inner
-        return app
-    outer.app = outer.app.inner  # behind ProxyFix
+    """The same app with the fast path (and the kept counts in front of it) lifted out of
+    its WSGI stack; ProxyFix, if any, stays."""
+    holder, attribute = app, "wsgi_app"
+    while isinstance(layer := getattr(holder, attribute), FastReads | KeptCounts | ProxyFix):
+        if isinstance(layer, ProxyFix):
+            holder, attribute = layer, "app"
+        else:
+            setattr(holder, attribute, layer.inner)
     return app
 
 
