@@ -168,4 +168,6 @@ def register(app: Flask) -> None:
     public_url = app.config["DISCUSS"].public_url
     app.extensions[_PUBLIC_ORIGIN] = _origin_of(public_url) if public_url else None
     app.before_request(before_request)
-    app.after_request(after_request)
+    # Last of the after-request hooks (Flask runs them newest first): the rate limiter's
+    # adds Retry-After after the view, and the answer's exposed headers must include it.
+    app.after_request_funcs.setdefault(None, []).insert(0, after_request)

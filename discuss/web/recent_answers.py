@@ -37,9 +37,9 @@ class Answer:
 
 
 def answer_key(environ: dict[str, Any]) -> tuple[Any, ...]:
-    """What a counts answer depends on, as the request arrives: ProxyFix, when trusted, makes
-    the scheme and host of the forwarded ones (never the port or the path: discuss trusts
-    neither)."""
+    """What a counts answer depends on, as the request arrives: ProxyFix, when trusted, takes
+    the scheme, host and port from ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` (never
+    from ``X-Forwarded-Port`` or ``-Prefix``, which discuss does not trust)."""
     return (environ.get("QUERY_STRING"), environ.get("HTTP_ORIGIN"),
             environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
             environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),

@@ -97,6 +97,18 @@ def test_a_refusal_to_an_allowed_origin_exposes_retry_after(make_app, news):
     assert refused.headers["Access-Control-Expose-Headers"] == "Retry-After"
 
 
+def test_a_post_exposes_the_rate_limiters_retry_after(client, make_site, form_token):
+    """The flood limit's headers are added to a post's answer after the view, Retry-After
+    among them; the page's script may read it on the 201 as on a 429."""
+    make_site("flooded", origins=(ALLOWED,), spam_checks=[{"name": "flood", "options": {}}])
+    body = {"site": "flooded", "thread": "a", "body": "Hello",
+            "form_token": form_token("flooded", "a")}
+    response = client.post("/api/v1/comments", json=body, headers={"Origin": ALLOWED})
+    assert response.status_code == 201
+    assert "Retry-After" in response.headers
+    assert response.headers["Access-Control-Expose-Headers"] == "Retry-After"
+
+
 def test_a_post_names_its_site_in_the_body(client, news, form_token):
     body = {"site": "news", "thread": "a", "body": "Hello", "form_token": form_token("news", "a")}
     response = client.post("/api/v1/comments", json=body, headers={"Origin": ALLOWED})

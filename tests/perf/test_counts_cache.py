@@ -154,13 +154,16 @@ def test_the_forwarded_host_is_part_of_the_key(make_app, make_site):
     answer is found by the request as it arrives, forwarded headers included."""
     make_site()
     client = make_app(counts_cache_seconds=300, trust_proxy_headers=1).test_client()
-    own = {"Origin": "https://comments.example", "X-Forwarded-Proto": "https",
-           "X-Forwarded-Host": "comments.example"}
-    foreign = {**own, "X-Forwarded-Host": "elsewhere.example"}
-    for _ in range(2):
-        assert client.get(COUNTS, headers=own).headers["Access-Control-Allow-Origin"] \
-            == "https://comments.example"
-        assert "Access-Control-Allow-Origin" not in client.get(COUNTS, headers=foreign).headers
+    for origin, host, elsewhere in (
+            ("https://comments.example", "comments.example", "elsewhere.example"),
+            ("https://comments.example:8443", "comments.example:8443", "comments.example")):
+        own = {"Origin": origin, "X-Forwarded-Proto": "https", "X-Forwarded-Host": host}
+        foreign = {**own, "X-Forwarded-Host": elsewhere}
+        for _ in range(2):
+            assert client.get(COUNTS, headers=own).headers["Access-Control-Allow-Origin"] \
+                == origin
+            assert "Access-Control-Allow-Origin" not in \
+                client.get(COUNTS, headers=foreign).headers
 
 
 def test_a_kept_answer_is_sent_before_the_proxy_headers_are_read(make_app, make_site):

@@ -23,7 +23,7 @@ from discuss import create_app
 from discuss.extensions import db
 from discuss.pool import reader_connections
 from discuss.services.sites import create_site
-from discuss.web.fast_reads import FastReads, KeptCounts
+from discuss.web.fast_reads import RECENT_ANSWERS, FastReads, KeptCounts
 from tests.conftest import terminate_backends
 
 LISTING = "/api/v1/comments?site=news&thread=article-1"
@@ -476,7 +476,8 @@ def test_one_statement_for_a_cached_read_and_a_304(app, client, site, post_comme
 def test_with_a_limit_on_every_request_reads_pass_the_limiter(make_app, make_site):
     app = make_app(rate_limit_default="2 per minute")
     make_site()
-    assert not isinstance(app.wsgi_app, FastReads)
+    assert not isinstance(app.wsgi_app, FastReads | KeptCounts)
+    assert RECENT_ANSWERS not in app.extensions
     client = app.test_client()
     codes = [client.get(LISTING).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
