@@ -182,12 +182,11 @@ def _answer_database_error() -> None:
 
 class KeptCounts:
     """WSGI layer in front of all the others, ProxyFix included: a counts answer that
-    ``RecentAnswers`` still keeps is sent again as the request arrives, without the
-    proxy headers' parsing (a fifth to a quarter of a kept answer's own cost, in one
-    process). ``answer_key`` holds the
-    forwarded headers ProxyFix reads, so what it would make of them is part of the key.
-    Any other request, and a counts request with nothing kept, goes on inside, told where
-    the fast path keeps its answer."""
+    ``RecentAnswers`` still keeps is sent again as the request arrives, without the proxy
+    headers' parsing (a fifth to a quarter of a kept answer's own cost, in one process).
+    ``answer_key`` holds the forwarded headers ProxyFix reads, so what it would make of
+    them is part of the key. Any other request, and a counts request with nothing kept,
+    goes on inside, told where the fast path keeps its answer."""
 
     def __init__(self, inner: WsgiApp, recent: RecentAnswers) -> None:
         self.inner = inner
