@@ -20,6 +20,11 @@ from discuss.services.listing import CommentNode, ThreadPage
 _encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
 
+def _answer_bytes(body: dict[str, Any]) -> bytes:
+    """``body`` as Flask's JSON provider writes an answer: compact, ASCII, a closing newline."""
+    return (_encode(body) + "\n").encode()
+
+
 def _timestamp(value: datetime | None) -> str | None:
     """As ``schemas.fields.Timestamp`` (isoformat is several times faster than strftime)."""
     if value is None:
@@ -62,7 +67,7 @@ def listing_json(page: ThreadPage) -> bytes:
         "comments": [_comment(node) for node in page.comments],
         "next_cursor": page.next_cursor,
     }
-    return (_encode(body) + "\n").encode()
+    return _answer_bytes(body)
 
 
 def created_json(comment: CommentNode, edit_token: str, status: str) -> bytes:
@@ -72,9 +77,9 @@ def created_json(comment: CommentNode, edit_token: str, status: str) -> bytes:
     if comment.body is not None:
         node["body"] = comment.body
     body = {"comment": node, "edit_token": edit_token, "status": status}
-    return (_encode(body) + "\n").encode()
+    return _answer_bytes(body)
 
 
 def counts_json(counts: dict[str, int]) -> bytes:
     """The counts body as Flask's JSON provider writes ``CountsOut().dump(...)``."""
-    return (_encode({"counts": counts}) + "\n").encode()
+    return _answer_bytes({"counts": counts})
